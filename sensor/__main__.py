@@ -1,0 +1,5 @@
+"""``python -m sensor`` runs the same command line as ``repband``."""
+
+from cli import main
+
+main()
