@@ -8,7 +8,8 @@ code (1 bad data or device, 2 bad usage).
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, TypeVar
+from pathlib import Path
+from typing import Any, Callable, Optional, TypeVar
 
 import typer
 
@@ -53,6 +54,41 @@ def _root(
     ),
 ) -> None:
     """Count lateral band walks, monster walks and clamshells from a thigh-worn IMU band."""
+
+
+@app.command()
+@friendly_errors
+def simulate(
+    exercise: str = typer.Argument(
+        ...,
+        help="clamshell, lateral-walk or monster-walk; or a movement that must count 0: "
+        "still, lying, walk-forward, fidget.",
+    ),
+    reps: int = typer.Option(
+        12, "--reps", help="Per set: clamshell reps, lateral-walk step cycles, monster-walk steps (made even)."
+    ),
+    sets: int = typer.Option(1, "--sets", help="Number of sets, 1 to 4."),
+    rate: float = typer.Option(52.0, "--rate", help="Sample rate, 25 to 200 Hz."),
+    seed: int = typer.Option(0, "--seed", help="Seed: the same seed gives the same recording."),
+    leg: str = typer.Option("right", "--leg", help="Thigh wearing the band: right or left."),
+    no_gyro: bool = typer.Option(False, "--no-gyro", help="Accelerometer only, like bands without a gyroscope."),
+    out: Optional[Path] = typer.Option(  # noqa: UP007 (typer needs Optional on 3.10)
+        None, "--out", help="Recording to write (default: EXERCISE-SEED.csv in the current directory)."
+    ),
+) -> None:
+    """Write a synthetic recording (v1 CSV) and its ground truth (NAME.truth.json beside it)."""
+    from sensor.synth import SimulationConfig
+    from sensor.synth import simulate as run_simulation
+
+    config = SimulationConfig(
+        exercise=exercise, reps=reps, sets=sets, rate_hz=rate, seed=seed, leg=leg, has_gyro=not no_gyro
+    )
+    recording = run_simulation(config)
+    csv_path, truth_path = recording.write(out if out is not None else Path(f"{exercise}-{seed}.csv"))
+    typer.echo(
+        f"wrote {csv_path} ({len(recording.samples)} samples, {recording.samples.end_s:.1f} s) "
+        f"and {truth_path} (count {recording.truth.count})"
+    )
 
 
 def main() -> None:

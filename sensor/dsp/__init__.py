@@ -1,0 +1,1 @@
+"""Causal streaming signal-processing stages; each carries its own state between blocks."""

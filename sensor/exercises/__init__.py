@@ -1,0 +1,1 @@
+"""One streaming counter per exercise, all behind :class:`sensor.exercises.base.Counter`."""

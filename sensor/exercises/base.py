@@ -1,0 +1,69 @@
+"""What every exercise counter shares: the Rep record and the Counter interface."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from sensor.dsp.resample import GridBlock
+
+#: Exercise names as used on the command line and in JSON.
+EXERCISES: tuple[str, ...] = ("clamshell", "lateral-walk", "monster-walk")
+
+
+@dataclass(frozen=True)
+class Rep:
+    """One counted unit: a clamshell rep, a lateral step cycle or a monster-walk stride.
+
+    Attributes
+    ----------
+    exercise : str
+        ``clamshell``, ``lateral-walk`` or ``monster-walk``.
+    start_s, end_s : float
+        Start and end of the movement, s (session time).
+    peak_s : float or None
+        Clamshell: time of the top of the rep, s.
+    open_s, hold_s, close_s : float or None
+        Clamshell phases, s (design.md §2: 90 % of peak angle splits them).
+    rom_deg : float or None
+        Clamshell range of motion, deg.
+    direction : str or None
+        Lateral walk: ``right`` or ``left`` in the person's frame, when it can be told.
+    steps : int
+        How many steps of the count this unit is worth: 1, except a monster-walk
+        stride of the banded leg, which is 2 (the other leg's step is inferred).
+    emitted_at_s : float
+        Session time of the last sample seen when the rep was emitted, s
+        (live latency = ``emitted_at_s - end_s``).
+    """
+
+    exercise: str
+    start_s: float
+    end_s: float
+    peak_s: float | None = None
+    open_s: float | None = None
+    hold_s: float | None = None
+    close_s: float | None = None
+    rom_deg: float | None = None
+    direction: str | None = None
+    steps: int = 1
+    emitted_at_s: float = float("nan")
+
+    @property
+    def duration_s(self) -> float:
+        """Rep duration, s."""
+        return self.end_s - self.start_s
+
+
+class Counter(Protocol):
+    """A causal counter on the uniform grid: ``push(block) -> reps``, ``finish() -> reps``."""
+
+    exercise: str
+
+    def push(self, block: GridBlock) -> list[Rep]:
+        """Consume grid samples; return the reps that became certain."""
+        ...
+
+    def finish(self) -> list[Rep]:
+        """End of stream: return reps still pending that are complete."""
+        ...

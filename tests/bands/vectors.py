@@ -1,0 +1,80 @@
+"""Byte vectors P1-P10 (see firmware_notes/polar-pmd.md for their sources)."""
+
+from __future__ import annotations
+
+
+def _hex(text: str) -> bytes:
+    return bytes.fromhex(" ".join(text.split()))
+
+
+#: Polar SDK AccDataTest.kt, raw TYPE_1 ACC frame, 36 samples.
+P1 = _hex(
+    """
+02 00 94 35 77 00 00 00 00 01 F7 FF FF FF E7 03 F8 FF FE FF E5 03 F9 FF FF FF E5 03 FA FF FF FF
+E6 03 FA FF FE FF E6 03 F9 FF FF FF E5 03 F8 FF FF FF E6 03 F8 FF FE FF E6 03 FA FF FF FF E5 03
+FA FF FF FF E7 03 FA FF FF FF E5 03 F8 FF FF FF E6 03 F7 FF FF FF E6 03 F8 FF FE FF E6 03 F9 FF
+FE FF E7 03 F9 FF 00 00 E6 03 F9 FF FF FF E6 03 F7 FF FE FF E5 03 F9 FF FF FF E5 03 F9 FF FF FF
+E5 03 FA FF 00 00 E6 03 F9 FF FE FF E6 03 F8 FF FF FF E6 03 F8 FF FF FF E5 03 F9 FF FF FF E6 03
+F9 FF FF FF E5 03 FA FF FF FF E6 03 F9 FF FF FF E5 03 F9 FF FF FF E5 03 F8 FF FE FF E6 03 F9 FF
+FF FF E6 03 F9 FF FF FF E6 03 F9 FF 00 00 E5 03 F9 FF FE FF E6 03 F8 FF FE FF E6 03 F7 FF FE FF
+E6 03
+"""
+)
+
+#: Polar SDK AccDataTest.kt, compressed TYPE_0 ACC frame, 57 samples (one 10-bit block).
+P2 = _hex(
+    """
+02 00 94 35 77 00 00 00 00 80 71 07 F0 6A 9E 8D 0A 38 BE 5C BE BA 2F 96 B3 EE 4B E5 AD FB 42 B9
+EB BE 4C FE BA 2F 92 BF EE 4B E4 B1 FB 12 B9 EC BD 3C 3E BB 2F 8F D3 DE 4B E3 B5 F7 D2 B8 ED BD
+30 7E 7B 2F 8B E3 CE 8B E2 BA F7 A2 B8 EE BC 20 BE 7B 2F 88 F3 CE CB E1 BD EF 52 F8 EF BC 18 FE
+3B 2F 84 03 BF CB E0 C2 EF 32 B8 F0 BB 04 4E BC 2E 81 13 AF 0B E0 C6 EF F2 F7 F1 B9 FC 7D BC 2E
+7D 27 9F 4B DF CA EB C2 F7 F2 B8 EC CD 7C 2E 7B 37 8F 4B DE CE E3 92 F7 F3 B8 E0 0D FD 2D 77 4B
+7F CB DD D2 DF 62 37 F5 B7 D4 4D BD 2D 74 5B 6F CB DC D7 D7 32 37 F6 B5 C8 8D 7D 2D 71 6B 4F 4B
+DC DC D3 F2 36 F7 B4 BC DD FD 2C 6F 7B 3F 4B DB E0 CF D2 36 F8 B2 B0 2D BE 2C 6C 8F 1F CB DA E3
+C7 A2 76 F9
+"""
+)
+
+#: Polar SDK AccDataTest.kt, compressed TYPE_1 ACC frame.
+P3 = _hex("02 65 00 00 00 00 00 00 00 81 F1 FF 14 00 F0 03 06 01 7B 0F 08")
+
+#: Polar SDK GyrDataTest.kt, compressed TYPE_0 gyro frame.
+P4 = _hex("05 FF FF FF FF FF FF FF 7F 80 EA FF 08 00 0D 00 03 01 DF 00")
+
+#: Polar SDK GyrDataTest.kt, compressed TYPE_1 gyro frame (float bit patterns).
+P5 = _hex(
+    "05 00 94 35 77 00 00 00 00 81 00 00 80 3F 00 00 20 41 00 00 A0 41 1C 01 00 00 A0 01 00 00 08 CD CC EC 0D"
+)
+
+#: Real Verity Sense ACC frame, polar-ble-sdk issue #186, 63 samples in 4 blocks.
+P6 = _hex(
+    """
+02 96 5B 06 5D EE AB 7F 09 80 8E F1 B9 FB 34 FB 08 1D 2A 1A 1D 2B EE E5 ED DB F1 99 02 FB A7 F0
+D7 EB 0B D7 04 19 D7 06 38 E7 34 12 10 5B 0C 36 24 07 2F 22 E7 57 DE F3 1B F2 1F 07 E4 05 F4 F4
+F4 E7 FC 11 FA 0F FC F3 1A 12 04 2F FD 14 25 E8 1B 15 17 3C 01 F4 32 BA FF 13 06 FA F6 DB FA E4
+AC F8 C0 AE FE BC A0 E1 E0 0A 0A EB E3 DF 3E F4 ED CB 20 80 FD FA 33 00 81 07 32 E4 FF BE 12 DA
+07 91 48 FC EE 47 62 C0 0A 3F C4 AF 42 FE FE A3 00 08 0A EC 1D 06 E7 2A FE E7 20 C3 E3 22 FF D0
+0F E9 2B F4 01 0D 17 01 D0 08 34 E7 FA 53 CA BA 01 0A 0D BD 27 00 41 EB EA BF 6F 77 F7 B4 5F AC
+FB E7 E1 33 DF 7C 09 ED 5F 3F 0B FC 1B E4 62 BF 02 47 24 00 02 13 36 D8 4F 01 10 D7 13 F1 02 EE
+3F 88 E0 3E
+"""
+)
+
+#: Start of a real Verity Sense TYPE_1 compressed ACC frame (issue #443; truncated excerpt).
+P7_PREFIX = _hex("02 00 41 6F C4 12 45 93 0A 81 EE 02 1F FE 82 FF 08 0A")
+
+#: CP answer, BlePmdClientControlPointResponseTest.kt.
+P8 = _hex("F0 01 02 00 00 FF FF FF")
+
+#: Settings TLV, PmdSettingTest.kt.
+P9 = _hex("00 01 34 00 01 01 10 00 02 04 F5 00 F4 01 E8 03 D0 07 04 01 03")
+
+#: Verity Sense start answer, issue #443.
+P10 = _hex("F0 02 02 00 00")
+
+#: Exact command bytes from bands.md §1.3.
+GET_ACC_SETTINGS = _hex("01 02")
+START_ACC_VERITY = _hex("02 02 00 01 34 00 01 01 10 00 02 01 08 00 04 01 03")
+START_GYRO_VERITY = _hex("02 05 00 01 34 00 01 01 10 00 02 01 D0 07 04 01 03")
+STOP_ACC = _hex("03 02")
+STOP_GYRO = _hex("03 05")
