@@ -91,6 +91,28 @@ def simulate(
     )
 
 
+@app.command()
+@friendly_errors
+def info(
+    paths: list[Path] = typer.Argument(..., help="Recordings to describe (v1 or plain t,ax,ay,az[,gx,gy,gz] CSV)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
+) -> None:
+    """Summarise recordings: band, rate, duration, gaps, events and, for synthetic ones, the true count."""
+    import json
+
+    from sensor.recording import read_recording
+    from sensor.recording.summary import summarize_recording
+
+    summaries = [summarize_recording(read_recording(path)).to_json_dict() for path in paths]
+    if as_json:
+        typer.echo(json.dumps(summaries[0] if len(summaries) == 1 else summaries, indent=1))
+        return
+    for summary in summaries:
+        typer.echo(summary.pop("file"))
+        for key, value in summary.items():
+            typer.echo(f"  {key:<22} {value}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
