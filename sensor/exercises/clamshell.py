@@ -54,6 +54,9 @@ class ClamshellParams:
         while the thigh is still, s.
     still_speed_dps : float
         Below this angular speed the thigh counts as still, deg/s.
+    settle_s : float
+        After a posture change the closed reference is taken once the thigh
+        has been still this long, s.
     """
 
     min_rom_deg: float = 10.0
@@ -67,6 +70,7 @@ class ClamshellParams:
     max_impact_ms2: float = 4.0
     reference_tau_s: float = 0.25
     still_speed_dps: float = 6.0
+    settle_s: float = 0.5
 
 
 @dataclass
@@ -109,6 +113,7 @@ class ClamshellCounter:
         self._rep: list[_Sample] | None = None
         self._peak = 0.0
         self._alpha = 1.0 / (p.reference_tau_s * rate_hz)
+        self._still_s = 0.0
         self._now_s = float("nan")
 
     # --- streaming interface -------------------------------------------------
@@ -147,6 +152,7 @@ class ClamshellCounter:
         self._prev_u = None
         self._rep = None
         self._history.clear()
+        self._still_s = 0.0
 
     def _angular_speed(self, u: np.ndarray, block: GridBlock) -> np.ndarray:
         """Angular speed of the thigh, deg/s (gyro norm, or rate of change of gravity direction)."""
@@ -163,6 +169,10 @@ class ClamshellCounter:
     def _step(self, t: float, u: np.ndarray, speed: float, impact: float) -> Rep | None:
         p = self.params
         if self._ref is None:
+            # Unsettled (start, after a gap or a posture change): wait for stillness first.
+            self._still_s = self._still_s + 1.0 / self.rate_hz if speed <= p.still_speed_dps else 0.0
+            if self._still_s < p.settle_s:
+                return None
             self._ref = u.copy()
         cos = float(u @ self._ref)
         angle = math.degrees(math.acos(max(-1.0, min(1.0, cos))))
@@ -179,14 +189,14 @@ class ClamshellCounter:
         self._rep.append(sample)
         self._peak = max(self._peak, angle)
         if self._peak > p.max_rom_deg or t - self._rep[0].t > p.max_hold_s + 10.0:
-            self._abandon(u)
+            self._abandon()
             return None
         if angle > p.return_fraction * self._peak:
             if self._time_above(0.9 * self._peak) > p.max_hold_s:
-                self._abandon(u)
+                self._abandon()
             return None
         if self._peak < p.min_rom_deg:
-            self._abandon(u, keep_reference=True)
+            self._abandon(keep_reference=True)
             return None
         # Closing: wait until the thigh has (nearly) stopped or is back near the reference.
         fastest = max(s.speed_dps for s in self._rep)
@@ -205,11 +215,12 @@ class ClamshellCounter:
         first = next((s.t for s in self._rep if s.angle_deg >= level), None)
         return 0.0 if first is None else self._rep[-1].t - first
 
-    def _abandon(self, u: np.ndarray, keep_reference: bool = False) -> None:
+    def _abandon(self, keep_reference: bool = False) -> None:
         self._rep = None
         self._history.clear()
         if not keep_reference:
-            self._ref = u.copy()
+            self._ref = None
+            self._still_s = 0.0
 
     def _build_rep(self, samples: list[_Sample]) -> Rep | None:
         p = self.params
