@@ -36,6 +36,15 @@ class StreamingSOS:
         """Butterworth low-pass with cut-off ``cutoff_hz`` (Hz) at sample rate ``rate_hz`` (Hz)."""
         return cls(signal.butter(order, cutoff_hz, fs=rate_hz, output="sos"), n_channels)
 
+    @classmethod
+    def smooth_lowpass(cls, cutoff_hz: float, rate_hz: float, n_channels: int, order: int = 2) -> StreamingSOS:
+        """Bessel low-pass (cut-off ``cutoff_hz``, Hz, at ``rate_hz``, Hz): no overshoot on steps.
+
+        Used where the filtered level itself is measured (angles, ROM): a
+        Butterworth filter overshoots a quick movement's end position.
+        """
+        return cls(signal.bessel(order, cutoff_hz, fs=rate_hz, output="sos", norm="mag"), n_channels)
+
     def reset(self) -> None:
         """Forget the state; the next sample restarts the filter at steady state."""
         self._zi = None

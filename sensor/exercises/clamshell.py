@@ -60,7 +60,7 @@ class ClamshellParams:
     """
 
     min_rom_deg: float = 10.0
-    max_rom_deg: float = 95.0
+    max_rom_deg: float = 70.0
     gravity_cutoff_hz: float = 1.5
     start_deg: float = 4.0
     return_fraction: float = 0.3
@@ -70,7 +70,7 @@ class ClamshellParams:
     max_impact_ms2: float = 4.0
     reference_tau_s: float = 0.25
     still_speed_dps: float = 6.0
-    settle_s: float = 0.5
+    settle_s: float = 0.2
 
 
 @dataclass
@@ -104,7 +104,7 @@ class ClamshellCounter:
         self.rate_hz = rate_hz
         self.params = params or ClamshellParams()
         p = self.params
-        self._gravity = StreamingSOS.lowpass(p.gravity_cutoff_hz, rate_hz, 3)
+        self._gravity = StreamingSOS.smooth_lowpass(p.gravity_cutoff_hz, rate_hz, 3)
         self._speed = StreamingSOS.lowpass(2.0, rate_hz, 1)
         self._delay_s = self._gravity.group_delay_s(rate_hz)
         self._ref: np.ndarray | None = None
