@@ -113,6 +113,77 @@ def info(
             typer.echo(f"  {key:<22} {value}")
 
 
+def _scan_timeout(timeout: float) -> float:
+    if not 0 < timeout <= 60:
+        from sensor.errors import UsageError
+
+        raise UsageError(f"--timeout {timeout:g}: must be more than 0 and at most 60 s")
+    return timeout
+
+
+@app.command()
+@friendly_errors
+def scan(
+    timeout: float = typer.Option(5.0, "--timeout", help="Seconds to listen, more than 0 and at most 60."),
+    as_json: bool = typer.Option(False, "--json", help="Print a JSON list instead of a table."),
+) -> None:
+    """List nearby bands Repband can speak to: name, address, band type, RSSI."""
+    import asyncio
+    import json
+
+    from sensor.ble.scan import scan as run_scan
+
+    found = asyncio.run(run_scan(_scan_timeout(timeout)))
+    if as_json:
+        typer.echo(json.dumps([f.to_json_dict() for f in found], indent=1))
+        return
+    if not found:
+        typer.echo("no supported band found (is it awake and not connected to another app?)")
+        return
+    typer.echo(f"{'NAME':<24} {'ADDRESS':<20} {'BAND':<12} {'MODEL':<16} RSSI")
+    for f in found:
+        rssi = "" if f.rssi is None else f"{f.rssi} dBm"
+        typer.echo(f"{f.name:<24} {f.address:<20} {f.band:<12} {f.model:<16} {rssi}")
+
+
+@app.command()
+@friendly_errors
+def pair(
+    target: str = typer.Argument(..., help="Address, name, or a unique part of the name (see repband scan)."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds to look for it, more than 0 and at most 60."),
+) -> None:
+    """Connect once, read battery and capabilities, and remember the band as the default."""
+    import asyncio
+
+    from sensor.ble.scan import FoundBand, find_band
+    from sensor.ble.transport import probe
+    from sensor.config import save_default_band
+
+    async def connect_once() -> tuple[FoundBand, int | None]:
+        found = await find_band(target, _scan_timeout(timeout))
+        return found, await probe(found.device, found.protocol)
+
+    found, battery = asyncio.run(connect_once())
+    caps = found.protocol.capabilities(found.advert)
+    path = save_default_band(found.address, found.name, found.band)
+    rates = ", ".join(f"{r:g}" for r in caps.rates_hz)
+    ranges = ", ".join(f"±{g}" for g in caps.ranges_g)
+    typer.echo(f"paired {found.name} ({found.address}), {found.model}, band {found.band}")
+    typer.echo(f"  battery   {'unknown' if battery is None else f'{battery} %'}")
+    typer.echo(f"  rates     {rates} Hz; ranges {ranges} g; gyroscope {'yes' if caps.has_gyro else 'no'}")
+    typer.echo(f"  saved as the default band in {path}")
+
+
+@app.command()
+@friendly_errors
+def bands() -> None:
+    """List the band families Repband supports and what each streams."""
+    from sensor.bands.registry import bands_table
+
+    for row in bands_table():
+        typer.echo(f"{row.name:<12} {row.display_name:<34} gyro {'yes' if row.has_gyro else 'no ':<4} {row.streams}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -55,3 +55,7 @@ class UnsupportedSettingError(RepbandError):
 
 class LinkLostError(RepbandError):
     """The BLE link dropped and could not be re-established."""
+
+
+class RadioUnavailableError(RepbandError):
+    """The computer's Bluetooth radio or stack cannot be used (none present, off, or no permission)."""
