@@ -14,6 +14,7 @@ from typing import Any
 import platformdirs
 
 from sensor.errors import RepbandError
+from sensor.jsonfile import read_json_object
 
 ENV_CONFIG_DIR = "REPBAND_CONFIG_DIR"
 CONFIG_NAME = "config.json"
@@ -34,19 +35,9 @@ def load_config() -> dict[str, Any]:
         The file exists but is not a JSON object.
     """
     path = config_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         return {}
-    except OSError as exc:
-        raise RepbandError(f"{path}: cannot read settings ({exc.strerror})") from None
-    try:
-        config = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RepbandError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg}); fix or delete it") from None
-    if not isinstance(config, dict):
-        raise RepbandError(f"{path}: expected a JSON object, found {type(config).__name__}; fix or delete it")
-    return config
+    return read_json_object(path, "settings (fix or delete the file)", RepbandError)
 
 
 def save_default_band(address: str, name: str, band: str) -> Path:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sensor.errors import RecordingFormatError
+from sensor.jsonfile import read_json_object
 
 TRUTH_VERSION = 1
 _SUFFIX = ".truth.json"
@@ -297,17 +298,7 @@ def read_truth(path: str | os.PathLike[str]) -> Truth:
         Missing or unreadable file, not JSON, or not a version-1 truth object.
     """
     source = _sidecar(path)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise RecordingFormatError(f"{source}: cannot read truth sidecar ({reason})") from None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RecordingFormatError(f"{source}: line {exc.lineno}: not JSON ({exc.msg})") from None
-    if not isinstance(obj, dict):
-        raise RecordingFormatError(f"{source}: truth sidecar must hold a JSON object")
+    obj = read_json_object(source, "truth sidecar", RecordingFormatError)
     try:
         return Truth.from_json_dict(obj)
     except KeyError as exc:
