@@ -113,6 +113,81 @@ def info(
             typer.echo(f"  {key:<22} {value}")
 
 
+_EXERCISE_HELP = "auto (recognise per set), clamshell, lateral-walk or monster-walk."
+_LEG_HELP = "Thigh wearing the band: right or left (default: the recording's, else right)."
+
+
+def _pipeline_config(exercise: str, leg: Optional[str], metadata: dict[str, Any]) -> Any:  # noqa: UP007
+    from sensor.pipeline import PipelineConfig
+
+    return PipelineConfig(exercise=exercise, leg=leg or str(metadata.get("leg", "right")))
+
+
+@app.command()
+@friendly_errors
+def analyze(
+    paths: list[Path] = typer.Argument(..., help="Recordings to analyse (v1 or plain t,ax,ay,az[,gx,gy,gz] CSV)."),
+    exercise: str = typer.Option("auto", "--exercise", "-e", help=_EXERCISE_HELP),
+    leg: Optional[str] = typer.Option(None, "--leg", help=_LEG_HELP),  # noqa: UP007
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (design §5) instead of tables."),
+    plot: Optional[Path] = typer.Option(  # noqa: UP007
+        None, "--plot", help="Write a PNG of the thigh angle with every rep marked (several files: one PNG each)."
+    ),
+) -> None:
+    """Count reps and steps in recordings and report sets and tempo."""
+    import json
+
+    from rich.console import Console
+
+    from sensor.pipeline import analyze_recording
+    from sensor.recording import read_recording
+    from sensor.render.tables import render_summary
+
+    console = Console()
+    documents = []
+    for path in paths:
+        recording = read_recording(path)
+        result = analyze_recording(recording, _pipeline_config(exercise, leg, recording.metadata))
+        if plot is not None:
+            from sensor.render.plot import plot_session
+
+            target = plot if len(paths) == 1 else plot.with_name(f"{plot.stem}-{path.stem}{plot.suffix}")
+            plot_session(recording.samples, result, target, title=f"{path.name}: {result.exercise}, {result.count}")
+            if not as_json:
+                console.print(f"plot written to {target}")
+        if as_json:
+            documents.append(result.to_json_dict(str(path)))
+        else:
+            render_summary(result, console, file=str(path))
+    if as_json:
+        typer.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=1))
+
+
+@app.command()
+@friendly_errors
+def replay(
+    path: Path = typer.Argument(..., help="Recording to play."),
+    exercise: str = typer.Option("auto", "--exercise", "-e", help=_EXERCISE_HELP),
+    leg: Optional[str] = typer.Option(None, "--leg", help=_LEG_HELP),  # noqa: UP007
+    speed: float = typer.Option(1.0, "--speed", help="Times real time; 0 plays as fast as possible."),
+) -> None:
+    """Play a recording through the live view, then print the same summary as analyze."""
+    from rich.console import Console
+
+    from sensor.recording import read_recording
+    from sensor.render.live import LiveView
+    from sensor.render.tables import render_summary
+    from sensor.replay import replay as run_replay
+
+    recording = read_recording(path)
+    config = _pipeline_config(exercise, leg, recording.metadata)
+    console = Console()
+    with LiveView(title=f"replay {path.name} at {'full speed' if speed == 0 else f'{speed:g}x'}",
+                  console=console) as view:
+        result = run_replay(recording, config, speed=speed, on_update=view.update)
+    render_summary(result, console, file=str(path))
+
+
 def _scan_timeout(timeout: float) -> float:
     if not 0 < timeout <= 60:
         from sensor.errors import UsageError

@@ -13,7 +13,7 @@ EXERCISES: tuple[str, ...] = ("clamshell", "lateral-walk", "monster-walk")
 
 @dataclass(frozen=True)
 class Rep:
-    """One counted unit: a clamshell rep, a lateral step cycle or a monster-walk stride.
+    """One counted unit: a clamshell rep, a lateral step cycle or a monster-walk step.
 
     Attributes
     ----------
@@ -29,9 +29,9 @@ class Rep:
         Clamshell range of motion, deg.
     direction : str or None
         Lateral walk: ``right`` or ``left`` in the person's frame, when it can be told.
-    steps : int
-        How many steps of the count this unit is worth: 1, except a monster-walk
-        stride of the banded leg, which is 2 (the other leg's step is inferred).
+    leg : str or None
+        Monster walk: which leg stepped, ``banded`` (seen swinging) or
+        ``other`` (inferred between two swings of the banded thigh).
     emitted_at_s : float
         Session time of the last sample seen when the rep was emitted, s
         (live latency = ``emitted_at_s - end_s``).
@@ -46,7 +46,7 @@ class Rep:
     close_s: float | None = None
     rom_deg: float | None = None
     direction: str | None = None
-    steps: int = 1
+    leg: str | None = None
     emitted_at_s: float = float("nan")
 
     @property

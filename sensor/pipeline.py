@@ -1,0 +1,355 @@
+"""The one streaming pipeline: samples in, counted reps and a session summary out.
+
+Live recording, replay and batch analysis all feed a :class:`Pipeline`; batch
+analysis is nothing but the whole recording pushed block by block
+(design.md §3), so the three can never disagree.
+
+    SampleBlock ─► UniformResampler ─► counter(s) ─┬─► accepted reps ─► sets, tempo
+                                  └─► recogniser ──┘   (auto: a rep counts only if the
+                                                        recogniser judges its exercise)
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from sensor.errors import UsageError
+from sensor.exercises.base import EXERCISES, Counter, Rep
+from sensor.exercises.clamshell import ClamshellCounter, ClamshellParams
+from sensor.dsp.resample import GridBlock, UniformResampler
+from sensor.recording.v1 import Recording
+from sensor.session import (
+    CountedRep,
+    LiveStatus,
+    Quality,
+    SessionResult,
+    build_set,
+    build_sets,
+)
+from sensor.types import Event, SampleBlock
+
+LEGS: tuple[str, ...] = ("right", "left")
+
+#: Window over which the live view's received sample rate is measured, s.
+_RATE_WINDOW_S = 5.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineConfig:
+    """What to count and how.
+
+    Attributes
+    ----------
+    exercise : str
+        ``auto`` (recognise per set) or one of :data:`EXERCISES`.
+    leg : str
+        ``right`` or ``left``: the thigh that wears the band.
+    set_gap_s : float
+        Pauses longer than this without counted movement split sets, s.
+    min_rom_deg : float
+        Smallest clamshell opening counted, deg.
+    grid_rate_hz : float
+        Rate of the uniform grid the counters run on, Hz.
+    """
+
+    exercise: str = "auto"
+    leg: str = "right"
+    set_gap_s: float = 10.0
+    min_rom_deg: float = 10.0
+    grid_rate_hz: float = 25.0
+
+    def __post_init__(self) -> None:
+        if self.exercise not in ("auto", *EXERCISES):
+            raise UsageError(
+                f"unknown exercise {self.exercise!r}; choose from auto, {', '.join(EXERCISES)}"
+            )
+        if self.leg not in LEGS:
+            raise UsageError(f"unknown leg {self.leg!r}; choose right or left")
+        if not 1.0 <= self.set_gap_s <= 600.0:
+            raise UsageError(f"set gap {self.set_gap_s} s is out of range (1 to 600 s)")
+        if not 2.0 <= self.min_rom_deg <= 60.0:
+            raise UsageError(f"minimum ROM {self.min_rom_deg} deg is out of range (2 to 60 deg)")
+        if not 10.0 <= self.grid_rate_hz <= 100.0:
+            raise UsageError(f"grid rate {self.grid_rate_hz} Hz is out of range (10 to 100 Hz)")
+
+
+def build_counter(exercise: str, config: PipelineConfig) -> Counter:
+    """The streaming counter for one exercise, set up from ``config``."""
+    rate = config.grid_rate_hz
+    if exercise == "clamshell":
+        return ClamshellCounter(rate, ClamshellParams(min_rom_deg=config.min_rom_deg))
+    if exercise == "lateral-walk":
+        from sensor.exercises.lateral_walk import LateralWalkCounter
+
+        return LateralWalkCounter(rate, leg=config.leg)
+    from sensor.exercises.monster_walk import MonsterWalkCounter
+
+    return MonsterWalkCounter(rate, leg=config.leg)
+
+
+class Pipeline:
+    """Samples and link events in, rep events out; explicit streaming state machine.
+
+    Parameters
+    ----------
+    config : PipelineConfig
+        What to count.
+
+    Notes
+    -----
+    ``push`` accepts SampleBlocks (t in s, acc in m/s², gyro in deg/s) and
+    Events (link events such as ``disconnected`` are noted for the quality
+    block). The reps found never depend on how the samples were cut into
+    blocks: the resampler's grid is absolute and every stage after it is
+    chunk-invariant.
+    """
+
+    def __init__(self, config: PipelineConfig | None = None) -> None:
+        self.config = config or PipelineConfig()
+        self._resampler = UniformResampler(self.config.grid_rate_hz)
+        names = EXERCISES if self.config.exercise == "auto" else (self.config.exercise,)
+        self._counters = [build_counter(name, self.config) for name in names]
+        self._recogniser = None
+        if self.config.exercise == "auto":
+            from sensor.exercises.recognition import ExerciseRecogniser
+
+            self._recogniser = ExerciseRecogniser(self.config.grid_rate_hz)
+        self._closed_sets: list[list[CountedRep]] = []
+        self._open_set: list[CountedRep] = []
+        self._open_set_end_s = -np.inf
+        self._closed_count = 0
+        self._last_rep: Rep | None = None
+        self._finished = False
+        self._n_samples = 0
+        self._first_s = np.nan
+        self._last_s = np.nan
+        self._has_gyro: bool | None = None
+        self._dt_hist: dict[float, int] = {}
+        self._recent_blocks: deque[tuple[float, int]] = deque()
+        self._link_drops = 0
+        self._decode_errors = 0
+
+    # -- streaming ---------------------------------------------------------
+    def push(self, item: SampleBlock | Event) -> list[Event]:
+        """Consume one SampleBlock or link Event; return a ``rep`` Event per newly counted rep."""
+        if self._finished:
+            raise RuntimeError("push() after finish()")
+        if isinstance(item, Event):
+            self._note_event(item)
+            return []
+        if len(item) == 0:
+            return []
+        self._note_samples(item)
+        events: list[Event] = []
+        for grid in self._resampler.push(item):
+            events.extend(self._run_grid(grid))
+        return events
+
+    def finish(self) -> list[Event]:
+        """End of stream: flush the counters; returns the last ``rep`` Events."""
+        if self._finished:
+            return []
+        events = self._accept([rep for counter in self._counters for rep in counter.finish()])
+        self._finished = True
+        return events
+
+    def status(self) -> LiveStatus:
+        """Running count, set number and last rep, for a live view."""
+        open_count = build_set(self._open_set, None).count if self._open_set else 0
+        set_number = len(self._closed_sets) + (1 if self._open_set else 0)
+        exercise = None
+        if self._open_set:
+            exercise = build_set(self._open_set, None).exercise
+        elif self._closed_sets:
+            exercise = build_set(self._closed_sets[-1], None).exercise
+        return LiveStatus(
+            count=self._closed_count + open_count,
+            set_number=set_number,
+            exercise=exercise,
+            last_rep=self._last_rep,
+            last_sample_s=float(self._last_s),
+            received_rate_hz=self._received_rate_hz(),
+        )
+
+    def result(self) -> SessionResult:
+        """The session summary (final after :meth:`finish`, provisional before)."""
+        reps = [c for group in (*self._closed_sets, self._open_set) for c in group]
+        sets = build_sets(reps, self.config.set_gap_s)
+        count = sum(s.count for s in sets)
+        kinds = {s.exercise for s in sets}
+        if len(kinds) == 1:
+            exercise = kinds.pop()
+        elif kinds:
+            exercise = "mixed"
+        else:
+            exercise = "none" if self.config.exercise == "auto" else self.config.exercise
+        return SessionResult(exercise=exercise, count=count, sets=sets, quality=self._quality(sets))
+
+    # -- internals ---------------------------------------------------------
+    def _run_grid(self, grid: GridBlock) -> list[Event]:
+        if self._recogniser is not None:
+            self._recogniser.push(grid)
+        found = [rep for counter in self._counters for rep in counter.push(grid)]
+        return self._accept(found)
+
+    def _accept(self, reps: list[Rep]) -> list[Event]:
+        events: list[Event] = []
+        for rep in sorted(reps, key=lambda r: r.start_s):
+            confidence = None
+            if self._recogniser is not None:
+                judgement = self._recogniser.judge(rep.start_s, rep.end_s)
+                if judgement.exercise != rep.exercise:
+                    continue
+                confidence = judgement.confidence
+            self._add(CountedRep(rep, confidence))
+            events.append(Event(rep.emitted_at_s, "rep", _rep_event_data(rep)))
+        return events
+
+    def _add(self, counted: CountedRep) -> None:
+        rep = counted.rep
+        if self._open_set and rep.start_s - self._open_set_end_s > self.config.set_gap_s:
+            self._closed_count += build_set(self._open_set, None).count
+            self._closed_sets.append(self._open_set)
+            self._open_set = []
+            self._open_set_end_s = -np.inf
+        self._open_set.append(counted)
+        self._open_set_end_s = max(self._open_set_end_s, rep.end_s)
+        self._last_rep = rep
+
+    def _note_event(self, event: Event) -> None:
+        if event.kind == "disconnected":
+            self._link_drops += 1
+        elif event.kind == "decode_error":
+            self._decode_errors += int(event.data.get("count", 1))
+
+    def _note_samples(self, block: SampleBlock) -> None:
+        if self._has_gyro is None:
+            self._has_gyro = block.has_gyro
+            self._first_s = block.start_s
+        self._n_samples += len(block)
+        dt = np.diff(block.t if np.isnan(self._last_s) else np.concatenate(([self._last_s], block.t)))
+        # A histogram of 1 ms bins keeps the median rate exact enough in O(1) memory.
+        bins, counts = np.unique(np.round(dt, 3), return_counts=True)
+        for b, c in zip(bins.tolist(), counts.tolist()):
+            self._dt_hist[b] = self._dt_hist.get(b, 0) + c
+        self._last_s = block.end_s
+        self._recent_blocks.append((block.end_s, len(block)))
+        while self._recent_blocks and self._recent_blocks[0][0] < block.end_s - _RATE_WINDOW_S:
+            self._recent_blocks.popleft()
+
+    def _received_rate_hz(self) -> float | None:
+        if len(self._recent_blocks) < 2:
+            return None
+        span = self._recent_blocks[-1][0] - self._recent_blocks[0][0]
+        n = sum(n for _, n in list(self._recent_blocks)[1:])
+        return n / span if span > 0 else None
+
+    def _median_rate_hz(self) -> float:
+        if not self._dt_hist:
+            return 0.0
+        steps = np.array(sorted(self._dt_hist))
+        counts = np.array([self._dt_hist[s] for s in steps])
+        median = steps[np.searchsorted(np.cumsum(counts), counts.sum() / 2.0)]
+        return float(1.0 / median) if median > 0 else 0.0
+
+    def _quality(self, sets: Sequence) -> Quality:
+        warnings: list[str] = []
+        if self._n_samples == 0:
+            warnings.append("no samples")
+        elif not sets:
+            warnings.append("no reps found")
+        if self._link_drops:
+            warnings.append(f"the band disconnected {self._link_drops} time(s)")
+        if self._decode_errors:
+            warnings.append(f"{self._decode_errors} corrupt packet(s) skipped")
+        dropped = sum(len(g) for g in (*self._closed_sets, self._open_set)) - sum(len(s.reps) for s in sets)
+        if dropped:
+            warnings.append(f"{dropped} movement(s) judged as a different exercise within a set were not counted")
+        if self._recogniser is not None:
+            warnings.extend(self._recogniser.warnings())
+        return Quality(
+            rate_hz=self._median_rate_hz(),
+            duration_s=0.0 if self._n_samples == 0 else float(self._last_s - self._first_s),
+            gaps=self._resampler.gaps,
+            missing_s=float(self._resampler.missing_s),
+            has_gyro=bool(self._has_gyro),
+            warnings=tuple(warnings),
+        )
+
+
+def _rep_event_data(rep: Rep) -> dict[str, object]:
+    data: dict[str, object] = {"exercise": rep.exercise, "start_s": rep.start_s, "end_s": rep.end_s}
+    for name in ("peak_s", "rom_deg", "direction", "leg"):
+        value = getattr(rep, name)
+        if value is not None:
+            data[name] = value
+    return data
+
+
+def iter_blocks(
+    samples: SampleBlock, events: Sequence[Event] = (), block_size: int = 4096
+) -> Iterator[SampleBlock | Event]:
+    """Interleave a recording's samples (in blocks) and events in time order."""
+    pending = sorted(events, key=lambda e: e.t)
+    i = 0
+    for start in range(0, len(samples), block_size):
+        block = samples[start : start + block_size]
+        while i < len(pending) and pending[i].t <= block.end_s:
+            yield pending[i]
+            i += 1
+        yield block
+    yield from pending[i:]
+
+
+def analyze_samples(
+    samples: SampleBlock,
+    config: PipelineConfig | None = None,
+    events: Sequence[Event] = (),
+    block_size: int = 4096,
+) -> SessionResult:
+    """Batch analysis: push a whole recording through a :class:`Pipeline`.
+
+    Parameters
+    ----------
+    samples : SampleBlock
+        t in s, acc in m/s², gyro in deg/s or None.
+    config : PipelineConfig, optional
+    events : sequence of Event, optional
+        Link events recorded with the samples.
+    block_size : int, optional
+        Samples per pushed block (any size gives the same result).
+    """
+    pipeline = Pipeline(config)
+    for item in iter_blocks(samples, events, block_size):
+        pipeline.push(item)
+    pipeline.finish()
+    return pipeline.result()
+
+
+def analyze_recording(recording: Recording, config: PipelineConfig | None = None) -> SessionResult:
+    """Batch analysis of a recording read from disk (see :func:`analyze_samples`)."""
+    return with_recording_warnings(analyze_samples(recording.samples, config, recording.events), recording)
+
+
+def with_recording_warnings(result: SessionResult, recording: Recording) -> SessionResult:
+    """Add what the file itself tells about data quality (an interrupted write)."""
+    if not recording.truncated_tail:
+        return result
+    warning = "the file ends with a cut-off line (the recording was interrupted)"
+    return replace(result, quality=replace(result.quality, warnings=(*result.quality.warnings, warning)))
+
+
+__all__ = [
+    "LEGS",
+    "Pipeline",
+    "PipelineConfig",
+    "analyze_recording",
+    "analyze_samples",
+    "build_counter",
+    "iter_blocks",
+    "with_recording_warnings",
+]

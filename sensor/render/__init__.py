@@ -1,0 +1,1 @@
+"""Presentation: terminal tables, the live view and plots (the only code that imports rich or matplotlib)."""

@@ -1,0 +1,315 @@
+"""Session summary: reps grouped into sets, tempo per set, quality, and the JSON of design.md §5.
+
+Everything here is arithmetic on counted reps; it never looks at samples.
+Definitions follow design.md §1–§2: a set is a run of reps separated by less
+than ``set_gap_s`` of no counted movement; tempo figures are per set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sensor.exercises.base import Rep
+
+#: A clamshell rep whose ROM is below this share of its set's median is partial.
+PARTIAL_ROM_FRACTION = 0.7
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    """What a live view shows after each pushed block.
+
+    Attributes
+    ----------
+    count : int
+        Reps (or steps) counted so far in the session.
+    set_number : int
+        1-based number of the current (or last) set; 0 before the first rep.
+    exercise : str or None
+        Exercise of the current set, None before the first rep.
+    last_rep : Rep or None
+        The most recent counted rep.
+    last_sample_s : float
+        Session time of the newest sample, s (NaN before any).
+    received_rate_hz : float or None
+        Sample rate actually received over the last few seconds, Hz.
+    """
+
+    count: int
+    set_number: int
+    exercise: str | None
+    last_rep: Rep | None
+    last_sample_s: float
+    received_rate_hz: float | None
+
+
+@dataclass(frozen=True)
+class SetResult:
+    """One set: its reps and tempo (design.md §2).
+
+    Attributes
+    ----------
+    exercise : str
+        Exercise of the set.
+    confidence : float or None
+        Recognition confidence 0–1 with ``--exercise auto``; None when the
+        exercise was given.
+    count : int
+        Reps (clamshell), step cycles (lateral walk) or steps (monster walk).
+    start_s, end_s : float
+        Start of the first and end of the last rep, s.
+    rest_before_s : float or None
+        Time since the previous set ended, s; None for the first set.
+    reps : tuple of Rep
+        The set's reps in time order.
+    strides : int or None
+        Monster walk: strides of the banded leg; None otherwise.
+    tempo : dict
+        Tempo figures (keys of design.md §5; only those that apply).
+    partial : tuple of bool
+        Per rep: clamshell ROM below 70 % of the set median.
+    """
+
+    exercise: str
+    confidence: float | None
+    count: int
+    start_s: float
+    end_s: float
+    rest_before_s: float | None
+    reps: tuple[Rep, ...]
+    strides: int | None
+    tempo: dict[str, float | str]
+    partial: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How good the data was.
+
+    Attributes
+    ----------
+    rate_hz : float
+        Median input sample rate, Hz.
+    duration_s : float
+        First to last sample, s.
+    gaps : int
+        Input gaps too long to bridge.
+    missing_s : float
+        Time inside those gaps, s.
+    has_gyro : bool
+        Whether the stream carried a gyroscope.
+    warnings : tuple of str
+        Plain-language problems worth the user's attention.
+    """
+
+    rate_hz: float
+    duration_s: float
+    gaps: int
+    missing_s: float
+    has_gyro: bool
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    """Everything ``analyze`` reports about one recording.
+
+    Attributes
+    ----------
+    exercise : str
+        The sets' exercise; ``mixed`` when sets differ; the requested
+        exercise (or ``none`` under auto) when nothing was counted.
+    count : int
+        Total over all sets.
+    sets : tuple of SetResult
+    quality : Quality
+    """
+
+    exercise: str
+    count: int
+    sets: tuple[SetResult, ...]
+    quality: Quality
+
+    def to_json_dict(self, file: str | None = None) -> dict[str, Any]:
+        """The design.md §5 JSON object (keys that do not apply are left out)."""
+        out: dict[str, Any] = {}
+        if file is not None:
+            out["file"] = file
+        out["exercise"] = self.exercise
+        out["count"] = self.count
+        out["sets"] = [_set_json(s) for s in self.sets]
+        q = self.quality
+        out["quality"] = {
+            "rate_hz": round(q.rate_hz, 1),
+            "duration_s": round(q.duration_s, 2),
+            "gaps": q.gaps,
+            "missing_s": round(q.missing_s, 2),
+            "has_gyro": q.has_gyro,
+            "warnings": list(q.warnings),
+        }
+        return out
+
+
+@dataclass(frozen=True)
+class CountedRep:
+    """A rep accepted by the pipeline, with the recognition confidence behind it."""
+
+    rep: Rep
+    confidence: float | None = None
+
+
+def group_sets(reps: Sequence[CountedRep], set_gap_s: float) -> list[list[CountedRep]]:
+    """Split reps (any order) into sets at pauses longer than ``set_gap_s`` (s)."""
+    ordered = sorted(reps, key=lambda c: c.rep.start_s)
+    groups: list[list[CountedRep]] = []
+    end = -np.inf
+    for c in ordered:
+        if not groups or c.rep.start_s - end > set_gap_s:
+            groups.append([])
+        groups[-1].append(c)
+        end = max(end, c.rep.end_s)
+    return groups
+
+
+def majority_exercise(group: Sequence[CountedRep]) -> str:
+    """The exercise most reps of a set belong to (ties: the earliest rep's)."""
+    names = [c.rep.exercise for c in group]
+    return max(dict.fromkeys(names), key=names.count)
+
+
+def build_set(group: Sequence[CountedRep], rest_before_s: float | None) -> SetResult:
+    """Summarise one set: keep the majority exercise's reps and compute tempo.
+
+    Parameters
+    ----------
+    group : sequence of CountedRep
+        Reps of one set (time order), possibly from several counters under auto.
+    rest_before_s : float or None
+        Rest since the previous set, s.
+    """
+    exercise = majority_exercise(group)
+    kept = [c for c in group if c.rep.exercise == exercise]
+    reps = tuple(c.rep for c in kept)
+    confidences = [c.confidence for c in kept if c.confidence is not None]
+    confidence = float(np.mean(confidences)) if confidences else None
+    strides = sum(1 for r in reps if r.leg == "banded") if exercise == "monster-walk" else None
+    partial = _partial_flags(reps) if exercise == "clamshell" else (False,) * len(reps)
+    return SetResult(
+        exercise=exercise,
+        confidence=confidence,
+        count=len(reps),
+        start_s=min(r.start_s for r in reps),
+        end_s=max(r.end_s for r in reps),
+        rest_before_s=rest_before_s,
+        reps=reps,
+        strides=strides,
+        tempo=set_tempo(exercise, reps),
+        partial=partial,
+    )
+
+
+def build_sets(reps: Sequence[CountedRep], set_gap_s: float) -> tuple[SetResult, ...]:
+    """Group reps into sets and summarise each (rest measured between sets, s)."""
+    sets: list[SetResult] = []
+    for group in group_sets(reps, set_gap_s):
+        rest = None if not sets else max(0.0, group[0].rep.start_s - sets[-1].end_s)
+        sets.append(build_set(group, rest))
+    return tuple(sets)
+
+
+def set_tempo(exercise: str, reps: Sequence[Rep]) -> dict[str, float | str]:
+    """Tempo figures of one set (design.md §2), only the keys that apply.
+
+    Returns
+    -------
+    dict
+        ``cadence_per_min`` (60 / median start-to-start period, needs 2 reps),
+        ``rep_s_mean`` (s), ``rep_s_cv`` (std / mean), ``tut_s`` (s); for
+        clamshell also mean ``open_s``, ``hold_s``, ``close_s`` (s), the
+        ``tempo`` string (whole seconds open-hold-close), ``rom_deg_mean``,
+        ``rom_deg_min`` (deg) and ``rom_drop_pct`` (mean ROM of the last third
+        against the first third, %, needs 3 reps).
+    """
+    durations = np.array([r.duration_s for r in reps])
+    out: dict[str, float | str] = {}
+    if len(reps) >= 2:
+        period = float(np.median(np.diff(np.sort([r.start_s for r in reps]))))
+        if period > 0:
+            out["cadence_per_min"] = round(60.0 / period, 1)
+    out["rep_s_mean"] = round(float(durations.mean()), 2)
+    out["rep_s_cv"] = round(float(durations.std() / durations.mean()), 3) if durations.mean() > 0 else 0.0
+    out["tut_s"] = round(float(durations.sum()), 1)
+    if exercise != "clamshell":
+        return out
+    phases = {name: [getattr(r, name) for r in reps if getattr(r, name) is not None]
+              for name in ("open_s", "hold_s", "close_s")}
+    if all(phases.values()):
+        means = {name: float(np.mean(v)) for name, v in phases.items()}
+        out.update({name: round(v, 2) for name, v in means.items()})
+        out["tempo"] = tempo_string(means["open_s"], means["hold_s"], means["close_s"])
+    rom = np.array([r.rom_deg for r in reps if r.rom_deg is not None])
+    if rom.size:
+        out["rom_deg_mean"] = round(float(rom.mean()), 1)
+        out["rom_deg_min"] = round(float(rom.min()), 1)
+    if rom.size >= 3:
+        third = rom.size // 3
+        first, last = rom[:third].mean(), rom[-third:].mean()
+        out["rom_drop_pct"] = round(float((first - last) / first * 100.0), 1)
+    return out
+
+
+def tempo_string(open_s: float, hold_s: float, close_s: float) -> str:
+    """Coach's tempo notation ``open-hold-close`` in whole seconds (e.g. ``1-2-2``).
+
+    Opening and closing are movements and never shown as 0 s; a hold can be 0.
+    """
+    def whole(x: float) -> int:
+        return int(np.floor(x + 0.5))
+
+    return f"{max(1, whole(open_s))}-{whole(hold_s)}-{max(1, whole(close_s))}"
+
+
+def _partial_flags(reps: Sequence[Rep]) -> tuple[bool, ...]:
+    roms = [r.rom_deg for r in reps if r.rom_deg is not None]
+    if not roms:
+        return (False,) * len(reps)
+    limit = PARTIAL_ROM_FRACTION * float(np.median(roms))
+    return tuple(r.rom_deg is not None and r.rom_deg < limit for r in reps)
+
+
+def _rep_json(index: int, rep: Rep, partial: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"index": index, "start_s": round(rep.start_s, 3)}
+    if rep.exercise == "clamshell" and rep.peak_s is not None:
+        out["peak_s"] = round(rep.peak_s, 3)
+    out["end_s"] = round(rep.end_s, 3)
+    out["duration_s"] = round(rep.duration_s, 3)
+    if rep.exercise == "clamshell":
+        for name in ("open_s", "hold_s", "close_s"):
+            value = getattr(rep, name)
+            if value is not None:
+                out[name] = round(value, 2)
+        if rep.rom_deg is not None:
+            out["rom_deg"] = round(rep.rom_deg, 1)
+        out["partial"] = partial
+    if rep.exercise == "lateral-walk" and rep.direction is not None:
+        out["direction"] = rep.direction
+    return out
+
+
+def _set_json(s: SetResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"exercise": s.exercise}
+    if s.confidence is not None:
+        out["confidence"] = round(s.confidence, 2)
+    out["count"] = s.count
+    if s.strides is not None:
+        out["strides"] = s.strides
+    out["start_s"] = round(s.start_s, 2)
+    out["end_s"] = round(s.end_s, 2)
+    out["rest_before_s"] = None if s.rest_before_s is None else round(s.rest_before_s, 1)
+    out["tempo"] = dict(s.tempo)
+    out["reps"] = [_rep_json(i, r, p) for i, (r, p) in enumerate(zip(s.reps, s.partial), start=1)]
+    return out
