@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sensor.dsp.resample import GridBlock
@@ -47,7 +47,8 @@ class Rep:
     rom_deg: float | None = None
     direction: str | None = None
     leg: str | None = None
-    emitted_at_s: float = float("nan")
+    # When a rep was reported says nothing about the rep itself: not part of equality.
+    emitted_at_s: float = field(default=float("nan"), compare=False)
 
     @property
     def duration_s(self) -> float:

@@ -1,0 +1,104 @@
+"""`repband analyze` and `repband replay` through Typer's runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+
+RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
+DEMO = RECORDINGS / "clamshell-demo.csv"
+runner = CliRunner()
+
+SET_KEYS = {"exercise", "count", "start_s", "end_s", "rest_before_s", "tempo", "reps"}
+CLAMSHELL_TEMPO_KEYS = {"cadence_per_min", "rep_s_mean", "rep_s_cv", "tut_s", "open_s", "hold_s", "close_s",
+                        "tempo", "rom_deg_mean", "rom_deg_min", "rom_drop_pct"}
+CLAMSHELL_REP_KEYS = {"index", "start_s", "peak_s", "end_s", "duration_s", "open_s", "hold_s", "close_s",
+                      "rom_deg", "partial"}
+
+
+def analyze_json(*args: str) -> dict | list:
+    result = runner.invoke(app, ["analyze", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_json_follows_the_design_schema_and_counts_the_demo() -> None:
+    doc = analyze_json(str(DEMO), "--exercise", "clamshell")
+    truth = json.loads(DEMO.with_suffix(".truth.json").read_text())
+    assert set(doc) == {"file", "exercise", "count", "sets", "quality"}
+    assert doc["exercise"] == "clamshell"
+    assert doc["count"] == truth["count"]
+    assert [s["count"] for s in doc["sets"]] == [s["count"] for s in truth["sets"]]
+    first, second = doc["sets"]
+    assert set(first) == SET_KEYS and first["rest_before_s"] is None and second["rest_before_s"] > 10
+    assert set(first["tempo"]) == CLAMSHELL_TEMPO_KEYS
+    assert all(set(rep) == CLAMSHELL_REP_KEYS for rep in first["reps"])
+    assert [rep["index"] for rep in first["reps"]] == list(range(1, first["count"] + 1))
+    assert set(doc["quality"]) == {"rate_hz", "duration_s", "gaps", "missing_s", "has_gyro", "warnings"}
+    assert doc["quality"]["has_gyro"] is True
+
+
+def test_several_files_give_a_json_list() -> None:
+    docs = analyze_json(str(DEMO), str(DEMO), "-e", "clamshell")
+    assert isinstance(docs, list) and len(docs) == 2 and docs[0]["count"] == docs[1]["count"]
+
+
+def test_table_shows_sets_and_reps() -> None:
+    result = runner.invoke(app, ["analyze", str(DEMO), "-e", "clamshell"])
+    assert result.exit_code == 0, result.output
+    assert "clamshell, 30 counted in 2 set(s)" in result.output
+    assert "Set 2: clamshell" in result.output and "tempo" in result.output
+
+
+def test_plot_writes_a_png(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "demo.png"
+    result = runner.invoke(app, ["analyze", str(DEMO), "-e", "clamshell", "--plot", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert target.stat().st_size > 10_000
+
+
+def test_replay_reports_the_same_reps_as_analyze() -> None:
+    analyzed = runner.invoke(app, ["analyze", str(DEMO), "-e", "clamshell"])
+    replayed = runner.invoke(app, ["replay", str(DEMO), "-e", "clamshell", "--speed", "0"])
+    assert replayed.exit_code == 0, replayed.output
+    summary = analyzed.output[analyzed.output.index("Sets"):]
+    assert summary in replayed.output
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["analyze", "missing.csv"], 1, "no such file"),
+        (["analyze", str(DEMO), "--exercise", "squat"], 2, "unknown exercise"),
+        (["analyze", str(DEMO), "--leg", "middle"], 2, "unknown leg"),
+        (["replay", str(DEMO), "--speed", "-2"], 2, "--speed"),
+        (["replay", "missing.csv"], 1, "no such file"),
+    ],
+)
+def test_bad_input_is_one_line_and_an_exit_code(args: list[str], code: int, words: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == code
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("repband: error:") and words in lines[0]
+
+
+def test_a_corrupt_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("t,ax,ay,az\n0.0,0,0,9.8\n0.02,zero,0,9.8\n0.04,0,0,9.8\n")
+    result = runner.invoke(app, ["analyze", str(path)])
+    assert result.exit_code == 1 and "line 3" in result.output
+
+
+def test_a_cut_off_recording_is_analysed_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "cut.csv"
+    text = DEMO.read_text()
+    path.write_text(text[: len(text) // 2 + 7])
+    doc = analyze_json(str(path), "-e", "clamshell")
+    assert doc["count"] > 0
+    assert any("cut-off" in w for w in doc["quality"]["warnings"])

@@ -1,0 +1,136 @@
+"""The streaming pipeline: counts against synthetic truth, chunk invariance, gaps, sets, replay."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sensor.errors import UsageError
+from sensor.pipeline import Pipeline, PipelineConfig, analyze_samples
+from sensor.recording import read_recording
+from sensor.replay import replay
+from sensor.session import SessionResult
+from sensor.synth import SimulationConfig, simulate
+from sensor.types import Event, SampleBlock
+
+CLAMSHELL = PipelineConfig(exercise="clamshell")
+
+
+def same_reps(a: SessionResult, b: SessionResult) -> bool:
+    """Equal counts, sets and rep timing; ROM equal to 1e-3 deg (filter state rounding)."""
+    if [len(s.reps) for s in a.sets] != [len(s.reps) for s in b.sets]:
+        return False
+    pairs = [(x, y) for sa, sb in zip(a.sets, b.sets) for x, y in zip(sa.reps, sb.reps)]
+    return all(
+        x.exercise == y.exercise
+        and np.allclose([x.start_s, x.end_s], [y.start_s, y.end_s], atol=1e-9)
+        and (x.rom_deg is None or abs(x.rom_deg - y.rom_deg) < 1e-3)
+        for x, y in pairs
+    )
+
+
+@pytest.fixture(scope="module")
+def clean_set():
+    return simulate(SimulationConfig(exercise="clamshell", reps=8, seed=4, noise_scale=0.3, drop_rate=0.0))
+
+
+def test_counts_a_clean_clamshell_set_exactly_with_tempo_near_truth(clean_set) -> None:
+    result = analyze_samples(clean_set.samples, CLAMSHELL)
+    truth = clean_set.truth
+    assert result.count == truth.count == 8
+    (only,) = result.sets
+    true_rom = np.mean([r.rom_deg for r in truth.reps])
+    assert abs(only.tempo["rom_deg_mean"] - true_rom) < 5.0
+    true_mean = np.mean([r.end_s - r.start_s for r in truth.reps])
+    assert abs(only.tempo["rep_s_mean"] - true_mean) < 0.5
+    assert result.quality.warnings == ()
+    assert abs(result.quality.rate_hz - 52.0) < 1.0
+
+
+def test_rep_events_come_at_most_half_a_second_after_the_rep_ends(clean_set) -> None:
+    pipeline = Pipeline(CLAMSHELL)
+    events: list[Event] = []
+    for block in clean_set.samples.split([5]):  # 0.1 s blocks: the counter's own delay dominates
+        events += pipeline.push(block)
+    events += pipeline.finish()
+    assert len(events) == 8
+    for event in events:
+        assert event.kind == "rep"
+        assert 0.0 <= event.t - event.data["end_s"] <= 0.5
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sizes=st.lists(st.integers(1, 700), min_size=1, max_size=6))
+def test_reps_do_not_depend_on_block_sizes(clean_set, sizes: list[int]) -> None:
+    whole = analyze_samples(clean_set.samples, CLAMSHELL, block_size=len(clean_set.samples))
+    pipeline = Pipeline(CLAMSHELL)
+    for block in clean_set.samples.split(sizes):
+        pipeline.push(block)
+    pipeline.finish()
+    assert same_reps(pipeline.result(), whole)
+
+
+def test_a_long_gap_invents_nothing_and_ends_the_set(clean_set) -> None:
+    samples = clean_set.samples
+    truth = clean_set.truth.reps
+    # Cut out 12 s of stillness between reps 4 and 5 and shift the rest later: one 12 s gap.
+    cut = (truth[3].end_s + truth[4].start_s) / 2
+    before, after = samples.between(samples.start_s, cut), samples.between(cut, samples.end_s + 1)
+    shifted = SampleBlock(after.t + 12.0, after.acc, after.gyro)
+    result = analyze_samples(SampleBlock.concat([before, shifted]), CLAMSHELL)
+    assert [s.count for s in result.sets] == [4, 4]
+    assert result.quality.gaps == 1
+    assert abs(result.quality.missing_s - 12.0) < 0.1
+
+
+def test_still_lying_counts_nothing_and_says_so() -> None:
+    still = simulate(SimulationConfig(exercise="lying", duration_s=40.0, seed=1))
+    result = analyze_samples(still.samples, CLAMSHELL)
+    assert result.count == 0 and result.sets == ()
+    assert "no reps found" in result.quality.warnings
+    assert result.to_json_dict()["exercise"] == "clamshell"
+
+
+def test_link_events_reach_the_quality_block(clean_set) -> None:
+    events = [Event(5.0, "disconnected", {}), Event(6.0, "reconnected", {}), Event(7.0, "decode_error", {"count": 2})]
+    result = analyze_samples(clean_set.samples, CLAMSHELL, events=events)
+    assert "the band disconnected 1 time(s)" in result.quality.warnings
+    assert "2 corrupt packet(s) skipped" in result.quality.warnings
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"exercise": "squat"}, {"leg": "middle"}, {"set_gap_s": 0.0}, {"min_rom_deg": 90.0}, {"grid_rate_hz": 1.0}],
+)
+def test_bad_settings_are_usage_errors(kwargs: dict) -> None:
+    with pytest.raises(UsageError):
+        PipelineConfig(**kwargs)
+
+
+def test_replay_reports_what_analyze_reports(tmp_path, clean_set) -> None:
+    path, _ = clean_set.write(tmp_path / "set.csv")
+    recording = read_recording(path)
+    batch = analyze_samples(recording.samples, CLAMSHELL, recording.events)
+    now = [0.0]
+    statuses = []
+
+    def fake_sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    paced = replay(recording, CLAMSHELL, speed=50.0, on_update=statuses.append,
+                   sleep=fake_sleep, clock=lambda: now[0])
+    assert same_reps(paced, batch) and paced.quality == batch.quality
+    assert same_reps(replay(recording, CLAMSHELL, speed=0), batch)
+    # Paced at 50x: the wall clock advanced by the recording's length / 50.
+    assert abs(now[0] - (recording.samples.end_s - recording.samples.start_s) / 50.0) < 0.3
+    counts = [s.count for s in statuses]
+    assert counts == sorted(counts) and counts[-1] == batch.count
+    assert statuses[-1].received_rate_hz == pytest.approx(52.0, rel=0.1)
+
+
+def test_replay_rejects_a_silly_speed(clean_set, tmp_path) -> None:
+    path, _ = clean_set.write(tmp_path / "set.csv")
+    with pytest.raises(UsageError):
+        replay(read_recording(path), CLAMSHELL, speed=-1.0)
