@@ -27,13 +27,16 @@ from sensor.session import (
     LiveStatus,
     Quality,
     SessionResult,
-    build_set,
+    SetResult,
     build_sets,
+    group_sets,
 )
 from sensor.types import Event, SampleBlock
 
 LEGS: tuple[str, ...] = ("right", "left")
 
+#: Longest a counter may hold a rep back after it ended, s (bounds set regrouping).
+_LATEST_REP_S = 30.0
 #: Window over which the live view's received sample rate is measured, s.
 _RATE_WINDOW_S = 5.0
 
@@ -118,11 +121,13 @@ class Pipeline:
             from sensor.exercises.recognition import ExerciseRecogniser
 
             self._recogniser = ExerciseRecogniser(self.config.grid_rate_hz)
-        self._closed_sets: list[list[CountedRep]] = []
-        self._open_set: list[CountedRep] = []
-        self._open_set_end_s = -np.inf
-        self._closed_count = 0
+        # Sets that no late rep can change any more, and the reps still open to regrouping.
+        self._final_sets: list[SetResult] = []
+        self._pending: list[CountedRep] = []
+        self._pending_sets: tuple[SetResult, ...] = ()
         self._last_rep: Rep | None = None
+        # Reps found but not yet judged: recognition waits until its window is complete.
+        self._awaiting: list[Rep] = []
         self._finished = False
         self._n_samples = 0
         self._first_s = np.nan
@@ -153,23 +158,18 @@ class Pipeline:
         """End of stream: flush the counters; returns the last ``rep`` Events."""
         if self._finished:
             return []
-        events = self._accept([rep for counter in self._counters for rep in counter.finish()])
+        self._awaiting.extend(rep for counter in self._counters for rep in counter.finish())
+        events = self._accept(final=True, now_s=float(self._last_s))
         self._finished = True
         return events
 
     def status(self) -> LiveStatus:
         """Running count, set number and last rep, for a live view."""
-        open_count = build_set(self._open_set, None).count if self._open_set else 0
-        set_number = len(self._closed_sets) + (1 if self._open_set else 0)
-        exercise = None
-        if self._open_set:
-            exercise = build_set(self._open_set, None).exercise
-        elif self._closed_sets:
-            exercise = build_set(self._closed_sets[-1], None).exercise
+        sets = (*self._final_sets, *self._pending_sets)
         return LiveStatus(
-            count=self._closed_count + open_count,
-            set_number=set_number,
-            exercise=exercise,
+            count=sum(s.count for s in sets),
+            set_number=len(sets),
+            exercise=sets[-1].exercise if sets else None,
             last_rep=self._last_rep,
             last_sample_s=float(self._last_s),
             received_rate_hz=self._received_rate_hz(),
@@ -177,8 +177,7 @@ class Pipeline:
 
     def result(self) -> SessionResult:
         """The session summary (final after :meth:`finish`, provisional before)."""
-        reps = [c for group in (*self._closed_sets, self._open_set) for c in group]
-        sets = build_sets(reps, self.config.set_gap_s)
+        sets = (*self._final_sets, *self._pending_sets)
         count = sum(s.count for s in sets)
         kinds = {s.exercise for s in sets}
         if len(kinds) == 1:
@@ -193,32 +192,42 @@ class Pipeline:
     def _run_grid(self, grid: GridBlock) -> list[Event]:
         if self._recogniser is not None:
             self._recogniser.push(grid)
-        found = [rep for counter in self._counters for rep in counter.push(grid)]
-        return self._accept(found)
+        self._awaiting.extend(rep for counter in self._counters for rep in counter.push(grid))
+        return self._accept(final=False, now_s=float(grid.t[-1]))
 
-    def _accept(self, reps: list[Rep]) -> list[Event]:
+    def _accept(self, *, final: bool, now_s: float) -> list[Event]:
+        """Count the reps whose recognition window is complete (all of them at the end)."""
+        recogniser = self._recogniser
+        ready = [r for r in self._awaiting if final or recogniser is None or recogniser.ready(r.end_s)]
+        if not ready:
+            return []
+        self._awaiting = [r for r in self._awaiting if not any(r is x for x in ready)]
         events: list[Event] = []
-        for rep in sorted(reps, key=lambda r: r.start_s):
-            confidence = None
-            if self._recogniser is not None:
-                judgement = self._recogniser.judge(rep.start_s, rep.end_s)
-                if judgement.exercise != rep.exercise:
-                    continue
-                confidence = judgement.confidence
-            self._add(CountedRep(rep, confidence))
-            events.append(Event(rep.emitted_at_s, "rep", _rep_event_data(rep)))
+        for rep in sorted(ready, key=lambda r: r.start_s):
+            counted = CountedRep(rep)
+            if recogniser is not None:
+                rep = replace(rep, emitted_at_s=max(rep.emitted_at_s, now_s))
+                judgement = recogniser.judge(rep.start_s, rep.end_s)
+                counted = CountedRep(rep, judgement.confidence, judgement.exercise, judgement.exercise is not None)
+            self._pending.append(counted)
+            if counted.vote == rep.exercise and counted.votes:
+                self._last_rep = rep
+                events.append(Event(rep.emitted_at_s, "rep", _rep_event_data(rep)))
+        self._settle()
         return events
 
-    def _add(self, counted: CountedRep) -> None:
-        rep = counted.rep
-        if self._open_set and rep.start_s - self._open_set_end_s > self.config.set_gap_s:
-            self._closed_count += build_set(self._open_set, None).count
-            self._closed_sets.append(self._open_set)
-            self._open_set = []
-            self._open_set_end_s = -np.inf
-        self._open_set.append(counted)
-        self._open_set_end_s = max(self._open_set_end_s, rep.end_s)
-        self._last_rep = rep
+    def _settle(self) -> None:
+        """Freeze sets that ended long enough ago that no late rep can join them."""
+        horizon = self._last_s - self.config.set_gap_s - _LATEST_REP_S
+        groups = group_sets(self._pending, self.config.set_gap_s)
+        done = [g for g in groups[:-1] if max(c.rep.end_s for c in g) < horizon]
+        if done:
+            previous = self._final_sets[-1].end_s if self._final_sets else None
+            self._final_sets.extend(build_sets([c for g in done for c in g], self.config.set_gap_s, previous))
+            frozen = {id(c) for g in done for c in g}
+            self._pending = [c for c in self._pending if id(c) not in frozen and c.rep.end_s >= horizon]
+        previous = self._final_sets[-1].end_s if self._final_sets else None
+        self._pending_sets = build_sets(self._pending, self.config.set_gap_s, previous)
 
     def _note_event(self, event: Event) -> None:
         if event.kind == "disconnected":
@@ -256,7 +265,7 @@ class Pipeline:
         median = steps[np.searchsorted(np.cumsum(counts), counts.sum() / 2.0)]
         return float(1.0 / median) if median > 0 else 0.0
 
-    def _quality(self, sets: Sequence) -> Quality:
+    def _quality(self, sets: Sequence[SetResult]) -> Quality:
         warnings: list[str] = []
         if self._n_samples == 0:
             warnings.append("no samples")
@@ -266,9 +275,6 @@ class Pipeline:
             warnings.append(f"the band disconnected {self._link_drops} time(s)")
         if self._decode_errors:
             warnings.append(f"{self._decode_errors} corrupt packet(s) skipped")
-        dropped = sum(len(g) for g in (*self._closed_sets, self._open_set)) - sum(len(s.reps) for s in sets)
-        if dropped:
-            warnings.append(f"{dropped} movement(s) judged as a different exercise within a set were not counted")
         if self._recogniser is not None:
             warnings.extend(self._recogniser.warnings())
         return Quality(

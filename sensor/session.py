@@ -156,53 +156,100 @@ class SessionResult:
 
 @dataclass(frozen=True)
 class CountedRep:
-    """A rep accepted by the pipeline, with the recognition confidence behind it."""
+    """A rep found by a counter, with what recognition said about its time span.
+
+    Attributes
+    ----------
+    rep : Rep
+        The counter's rep.
+    confidence : float or None
+        Recognition confidence 0–1 (None when the exercise was given).
+    judged : str or None
+        Exercise recognition saw in the rep's span; None means the counter's own.
+    votes : bool
+        False when recognition saw no exercise at all in the span: the rep then
+        neither starts a set nor sways its exercise, but still counts inside a
+        set of its own exercise.
+    """
 
     rep: Rep
     confidence: float | None = None
+    judged: str | None = None
+    votes: bool = True
+
+    @property
+    def vote(self) -> str:
+        """The exercise this rep's span votes for."""
+        return self.judged or self.rep.exercise
 
 
 def group_sets(reps: Sequence[CountedRep], set_gap_s: float) -> list[list[CountedRep]]:
-    """Split reps (any order) into sets at pauses longer than ``set_gap_s`` (s)."""
-    ordered = sorted(reps, key=lambda c: c.rep.start_s)
+    """Split reps (any order) into sets at pauses longer than ``set_gap_s`` (s).
+
+    Voting reps delimit the sets; a non-voting rep joins the set whose span
+    (widened by ``set_gap_s``) contains it, or none.
+    """
+    voters = sorted((c for c in reps if c.votes), key=lambda c: c.rep.start_s)
     groups: list[list[CountedRep]] = []
-    end = -np.inf
-    for c in ordered:
-        if not groups or c.rep.start_s - end > set_gap_s:
+    spans: list[list[float]] = []
+    for c in voters:
+        if not groups or c.rep.start_s - spans[-1][1] > set_gap_s:
             groups.append([])
+            spans.append([c.rep.start_s, c.rep.end_s])
         groups[-1].append(c)
-        end = max(end, c.rep.end_s)
-    return groups
+        spans[-1][1] = max(spans[-1][1], c.rep.end_s)
+    for c in reps:
+        if c.votes:
+            continue
+        for group, (start, end) in zip(groups, spans):
+            if start - set_gap_s <= c.rep.start_s and c.rep.end_s <= end + set_gap_s:
+                group.append(c)
+                break
+    return [sorted(g, key=lambda c: c.rep.start_s) for g in groups]
 
 
-def majority_exercise(group: Sequence[CountedRep]) -> str:
-    """The exercise most reps of a set belong to (ties: the earliest rep's)."""
-    names = [c.rep.exercise for c in group]
-    return max(dict.fromkeys(names), key=names.count)
+def majority_exercise(group: Sequence[CountedRep]) -> tuple[str, float | None]:
+    """The exercise most of a set's spans vote for, and the confidence in it (0–1).
+
+    Votes are weighted by their recognition confidence; the confidence is the
+    winner's weight over the number of votes (None when the exercise was given).
+    """
+    weights: dict[str, float] = {}
+    voters = [c for c in group if c.votes]
+    for c in voters:
+        weights[c.vote] = weights.get(c.vote, 0.0) + (1.0 if c.confidence is None else c.confidence)
+    winner = max(weights, key=lambda name: weights[name])
+    if all(c.confidence is None for c in voters):
+        return winner, None
+    return winner, weights[winner] / len(voters)
 
 
-def build_set(group: Sequence[CountedRep], rest_before_s: float | None) -> SetResult:
-    """Summarise one set: keep the majority exercise's reps and compute tempo.
+def build_set(group: Sequence[CountedRep], rest_before_s: float | None) -> SetResult | None:
+    """Summarise one set: keep the winning exercise's reps and compute tempo.
 
     Parameters
     ----------
     group : sequence of CountedRep
-        Reps of one set (time order), possibly from several counters under auto.
+        Reps of one set, possibly from several counters under auto.
     rest_before_s : float or None
         Rest since the previous set, s.
+
+    Returns
+    -------
+    SetResult or None
+        None when the winning exercise's counter found no rep in the set.
     """
-    exercise = majority_exercise(group)
-    kept = [c for c in group if c.rep.exercise == exercise]
-    reps = tuple(c.rep for c in kept)
-    confidences = [c.confidence for c in kept if c.confidence is not None]
-    confidence = float(np.mean(confidences)) if confidences else None
+    exercise, confidence = majority_exercise(group)
+    reps = tuple(sorted((c.rep for c in group if c.rep.exercise == exercise), key=lambda r: r.start_s))
+    if not reps:
+        return None
     strides = sum(1 for r in reps if r.leg == "banded") if exercise == "monster-walk" else None
     partial = _partial_flags(reps) if exercise == "clamshell" else (False,) * len(reps)
     return SetResult(
         exercise=exercise,
         confidence=confidence,
         count=len(reps),
-        start_s=min(r.start_s for r in reps),
+        start_s=reps[0].start_s,
         end_s=max(r.end_s for r in reps),
         rest_before_s=rest_before_s,
         reps=reps,
@@ -212,12 +259,26 @@ def build_set(group: Sequence[CountedRep], rest_before_s: float | None) -> SetRe
     )
 
 
-def build_sets(reps: Sequence[CountedRep], set_gap_s: float) -> tuple[SetResult, ...]:
-    """Group reps into sets and summarise each (rest measured between sets, s)."""
+def build_sets(
+    reps: Sequence[CountedRep], set_gap_s: float, previous_end_s: float | None = None
+) -> tuple[SetResult, ...]:
+    """Group reps into sets and summarise each.
+
+    Parameters
+    ----------
+    reps : sequence of CountedRep
+    set_gap_s : float
+        Pause that splits sets, s.
+    previous_end_s : float, optional
+        End of the set before these reps, s (for the first set's rest).
+    """
     sets: list[SetResult] = []
     for group in group_sets(reps, set_gap_s):
-        rest = None if not sets else max(0.0, group[0].rep.start_s - sets[-1].end_s)
-        sets.append(build_set(group, rest))
+        end = sets[-1].end_s if sets else previous_end_s
+        rest = None if end is None else max(0.0, min(c.rep.start_s for c in group) - end)
+        built = build_set(group, rest)
+        if built is not None:
+            sets.append(built)
     return tuple(sets)
 
 

@@ -65,12 +65,24 @@ def test_partial_reps_are_flagged_below_70_percent_of_the_set_median() -> None:
     assert only.partial == (False, False, True, False, False)  # median 39 -> limit 27.3
 
 
-def test_a_set_keeps_its_majority_exercise_and_mean_confidence() -> None:
-    reps = [CountedRep(Rep("lateral-walk", float(i), i + 0.8), 0.8) for i in range(6)]
-    reps.append(CountedRep(Rep("monster-walk", 2.5, 3.0, leg="banded"), 0.6))
+def test_a_set_keeps_the_exercise_most_spans_were_judged_as() -> None:
+    # Six lateral-walk reps judged lateral (0.8); the monster-walk counter fired twice in the
+    # same bout, once judged lateral and once monster; a clamshell rep was judged as nothing.
+    reps = [CountedRep(Rep("lateral-walk", float(i), i + 0.8), 0.8, "lateral-walk") for i in range(6)]
+    reps += [CountedRep(Rep("monster-walk", 2.5, 3.0, leg="banded"), 0.6, "lateral-walk"),
+             CountedRep(Rep("monster-walk", 4.5, 5.0, leg="banded"), 0.5, "monster-walk"),
+             CountedRep(Rep("clamshell", 3.0, 5.0), 1.0, None, votes=False)]
     (only,) = build_sets(reps, set_gap_s=10.0)
     assert only.exercise == "lateral-walk" and only.count == 6
-    assert only.confidence is not None and math.isclose(only.confidence, 0.8)
+    assert only.confidence is not None and math.isclose(only.confidence, (6 * 0.8 + 0.6) / 8)
+
+
+def test_a_rep_judged_as_nothing_counts_inside_a_set_of_its_exercise_but_starts_none() -> None:
+    inside = [CountedRep(Rep("clamshell", 5.0 * i, 5.0 * i + 3), 0.9, "clamshell") for i in range(4)]
+    unsure = CountedRep(Rep("clamshell", 20.0, 23.0), 1.0, None, votes=False)
+    alone = CountedRep(Rep("clamshell", 200.0, 203.0), 1.0, None, votes=False)
+    (only,) = build_sets([*inside, unsure, alone], set_gap_s=10.0)
+    assert only.count == 5 and only.end_s == 23.0
 
 
 def test_monster_walk_strides_are_the_banded_legs_steps() -> None:

@@ -5,24 +5,32 @@ tracks the direction of gravity in the band's frame; while the person lies on
 the side with the knee closed that direction is steady (the *closed
 reference*), and opening the knee turns the thigh, so gravity swings away from
 the reference by the opening angle. One rep is a swing away by at least
-``min_rom_deg`` that comes back to the reference.
+``min_rom_deg`` that comes back.
+
+The stream is processed a block at a time with numpy; Python-level state
+changes happen only at events (a swing starts, returns, ends, or the posture
+changes), so quiet stretches cost a few array operations per block.
 """
 
 from __future__ import annotations
 
-import math
-from collections import deque
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
+from scipy import signal
 
 from sensor.dsp.filters import StreamingSOS
 from sensor.dsp.resample import GridBlock
 from sensor.exercises.base import Rep
+from sensor.types import FloatArray
 from sensor.units import DEG_PER_RAD
 
+#: Minimum-jerk movement (Flash and Hogan 1985): duration = this x amplitude / peak speed.
+_MIN_JERK_SPAN = 1.875
 
-@dataclass(frozen=True, kw_only=True)
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ClamshellParams:
     """Parameters of :class:`ClamshellCounter` (units in the names).
 
@@ -35,17 +43,28 @@ class ClamshellParams:
     gravity_cutoff_hz : float
         Low-pass cut-off separating gravity from movement acceleration, Hz.
     start_deg : float
-        Swing from the reference that arms a rep candidate, deg.
+        Swing above the lowest angle since the last rep that arms a rep
+        candidate, deg.
     return_fraction : float
-        A rep closes once the angle is back below this share of its peak.
-    onset_speed_fraction : float
-        Start and end are where the swing's angular speed falls below this
-        share of the rep's fastest speed (speed-based, so slow and fast reps
-        get equally tight boundaries).
-    max_hold_s : float
-        Longer stays away from the reference are a new posture, not a hold, s.
+        A swing has come back once its angle is below this share of its
+        opening.
+    end_speed_fraction : float
+        After coming back, the rep is emitted once the angular speed is below
+        this share of the rep's fastest speed (the thigh has stopped).
+    end_wait_s : float
+        ... or at the latest this long after coming back, s.
+    max_rep_s : float
+        Longer stays away from the reference are a new posture, not a rep, s.
     min_phase_s : float
         Opening and closing each take at least this long, s (rejects knee bounces).
+    min_rep_s : float
+        A rep takes at least this long, s (a walking step swings the thigh as
+        far, but in well under a second).
+    max_sideways_deg : float
+        A clamshell opens and closes about one axis, so the thigh comes back
+        the way it went; a top position that wanders sideways off that path
+        by more than this (a turned thigh, a band tugged round it), deg, is
+        not a clamshell.
     max_impact_ms2 : float
         A rep containing a shock larger than this (foot strike, bump), m/s²,
         is not a clamshell.
@@ -57,6 +76,8 @@ class ClamshellParams:
     settle_s : float
         After a posture change the closed reference is taken once the thigh
         has been still this long, s.
+    lookback_s : float
+        How far before the moment a swing is armed its start is searched, s.
     """
 
     min_rom_deg: float = 10.0
@@ -64,21 +85,50 @@ class ClamshellParams:
     gravity_cutoff_hz: float = 1.5
     start_deg: float = 4.0
     return_fraction: float = 0.3
-    onset_speed_fraction: float = 0.08
-    max_hold_s: float = 12.0
-    min_phase_s: float = 0.25
+    end_speed_fraction: float = 0.08
+    end_wait_s: float = 0.5
+    max_rep_s: float = 10.0
+    min_phase_s: float = 0.3
+    min_rep_s: float = 1.0
+    max_sideways_deg: float = 4.0
     max_impact_ms2: float = 4.0
     reference_tau_s: float = 0.25
     still_speed_dps: float = 6.0
     settle_s: float = 0.2
+    lookback_s: float = 2.0
 
 
-@dataclass
-class _Sample:
-    t: float
-    angle_deg: float
-    speed_dps: float
-    impact_ms2: float
+class _Mode(Enum):
+    SETTLING = 0  # no closed reference: wait until the thigh is still
+    IDLE = 1  # reference known, waiting for a swing
+    OPEN = 2  # swing armed, waiting for it to come back
+    CLOSING = 3  # swing came back, waiting for the thigh to stop
+
+
+#: Samples examined per state-machine step.
+_WINDOW = 256
+
+# Columns of the sample history.
+_T, _U, _SPEED, _IMPACT = 0, slice(1, 4), 4, 5
+
+
+def _angle_deg(u: FloatArray, ref: FloatArray) -> FloatArray:
+    """Angle between unit rows of ``u`` and the direction ``ref`` (rows or one vector), deg."""
+    r = ref / np.linalg.norm(ref, axis=-1, keepdims=True)
+    cos = np.einsum("ij,ij->i", u, np.broadcast_to(r, u.shape))
+    return np.arccos(np.clip(cos, -1.0, 1.0)) * DEG_PER_RAD
+
+
+def _sideways_deg(base: FloatArray, out: FloatArray, back: FloatArray) -> float:
+    """How far ``back`` lies off the great circle through ``base`` and ``out`` (unit vectors), deg."""
+    normal = np.cross(base, out)
+    return float(abs(np.arcsin(np.clip(back @ normal / np.linalg.norm(normal), -1.0, 1.0))) * DEG_PER_RAD)
+
+
+def _first(mask: FloatArray) -> int | None:
+    """Index of the first True in ``mask``, or None."""
+    hits = np.flatnonzero(mask)
+    return int(hits[0]) if len(hits) else None
 
 
 class ClamshellCounter:
@@ -93,161 +143,253 @@ class ClamshellCounter:
 
     Notes
     -----
-    Data requirements: accelerometer; a gyroscope, when present, sharpens the
-    rep boundaries (angular speed from the gyro instead of from the
-    differentiated gravity direction).
+    Data requirements: accelerometer; a gyroscope, when present, gives the
+    angular speed used to find when the thigh is still (otherwise it comes
+    from the differentiated gravity direction).
+
+    Rep start and end are extrapolated from the swing's half-way time and
+    peak speed with the minimum-jerk profile of smooth human movement
+    (T. Flash and N. Hogan, "The coordination of arm movements", J. Neurosci.
+    5(7):1688-1703, 1985), so they do not depend on a speed threshold that
+    would cut the slow tails of every rep.
     """
 
     exercise = "clamshell"
 
     def __init__(self, rate_hz: float, params: ClamshellParams | None = None) -> None:
         self.rate_hz = rate_hz
-        self.params = params or ClamshellParams()
-        p = self.params
+        self.params = p = params or ClamshellParams()
         self._gravity = StreamingSOS.smooth_lowpass(p.gravity_cutoff_hz, rate_hz, 3)
         self._speed = StreamingSOS.lowpass(2.0, rate_hz, 1)
         self._delay_s = self._gravity.group_delay_s(rate_hz)
-        self._ref: np.ndarray | None = None
-        self._prev_u: np.ndarray | None = None
-        self._history: deque[_Sample] = deque(maxlen=int(3 * rate_hz))
-        self._rep: list[_Sample] | None = None
-        self._peak = 0.0
-        self._alpha = 1.0 / (p.reference_tau_s * rate_hz)
-        self._still_s = 0.0
-        self._now_s = float("nan")
+        alpha = 1.0 / (p.reference_tau_s * rate_hz)
+        self._ema = (np.array([alpha]), np.array([1.0, alpha - 1.0]))
+        self._settle_n = max(1, round(p.settle_s * rate_hz))
+        self._lookback_n = round(p.lookback_s * rate_hz)
+        self._keep_n = round((p.max_rep_s + p.lookback_s + p.end_wait_s) * rate_hz) + 2
+        self._prev_u: FloatArray | None = None
+        self._steps = {
+            _Mode.SETTLING: self._settle,
+            _Mode.IDLE: self._idle,
+            _Mode.OPEN: self._open,
+            _Mode.CLOSING: self._closing,
+        }
+        self._restart()
 
     # --- streaming interface -------------------------------------------------
 
     def push(self, block: GridBlock) -> list[Rep]:
-        """Consume grid samples; return reps completed in them."""
+        """Consume grid samples; return reps completed in them.
+
+        Parameters
+        ----------
+        block : GridBlock
+            Samples on the grid (acc m/s², gyro deg/s, t s).
+
+        Returns
+        -------
+        list of Rep
+            Reps that ended and became certain in this block.
+        """
         if len(block) == 0:
             return []
         if block.gap_before:
+            self._gravity.reset()
+            self._speed.reset()
+            self._prev_u = None
             self._restart()
+        # 1. Gravity direction, angular speed and shocks for the whole block.
         g = self._gravity.push(block.acc)
         norm = np.linalg.norm(g, axis=1, keepdims=True)
         u = g / np.where(norm > 0, norm, 1.0)
         impact = np.abs(np.linalg.norm(block.acc, axis=1) - norm[:, 0])
-        speed = self._angular_speed(u, block)
+        speed = self._angular_speed(u, block.gyro)
+        rows = np.column_stack((block.t - self._delay_s, u, speed, impact))
+        base = self._n_seen
+        self._history = np.vstack((self._history, rows))
+        self._n_seen += len(rows)
         self._now_s = float(block.t[-1])
+        # 2. The state machine, advanced from event to event.
         reps: list[Rep] = []
-        t_list = (block.t - self._delay_s).tolist()
-        for i, t in enumerate(t_list):
-            rep = self._step(t, u[i], float(speed[i]), float(impact[i]))
+        i = 0
+        while i < len(rows):
+            # Bounded look-ahead: each event costs O(window), not O(block).
+            i, rep = self._steps[self._mode](rows[i : i + _WINDOW], base + i)
+            i -= base
             if rep is not None:
                 reps.append(rep)
+        # Bounded memory: the longest swing still needs at most this much of the past.
+        self._history = self._history[-self._keep_n :]
         return reps
 
     def finish(self) -> list[Rep]:
-        """End of stream: a rep still open is incomplete and is dropped."""
-        self._rep = None
+        """End of stream: a swing still open is incomplete and is dropped.
+
+        Returns
+        -------
+        list of Rep
+            Always empty.
+        """
+        self._restart()
         return []
 
     # --- internals -------------------------------------------------------------
 
     def _restart(self) -> None:
-        self._gravity.reset()
-        self._speed.reset()
-        self._ref = None
-        self._prev_u = None
-        self._rep = None
-        self._history.clear()
-        self._still_s = 0.0
+        self._mode = _Mode.SETTLING
+        self._still_n = 0
+        self._ref = np.zeros(3)
+        self._floor_deg = 0.0
+        self._floor_at = 0
+        self._rep_from = 0
+        self._armed_at = 0
+        self._peak_deg = 0.0
+        self._returned_at_s = 0.0
+        self._history = np.empty((0, 6))
+        self._n_seen = 0
+        self._now_s = float("nan")
 
-    def _angular_speed(self, u: np.ndarray, block: GridBlock) -> np.ndarray:
+    def _angular_speed(self, u: FloatArray, gyro: FloatArray | None) -> FloatArray:
         """Angular speed of the thigh, deg/s (gyro norm, or rate of change of gravity direction)."""
-        if block.gyro is not None:
-            raw = np.linalg.norm(block.gyro, axis=1)
+        if gyro is not None:
+            raw = np.linalg.norm(gyro, axis=1)
         else:
-            prev = u[0] if self._prev_u is None else self._prev_u
-            stacked = np.vstack((prev, u))
-            cos = np.clip(np.einsum("ij,ij->i", stacked[1:], stacked[:-1]), -1.0, 1.0)
-            raw = np.arccos(cos) * DEG_PER_RAD * self.rate_hz
+            prev = u[:1] if self._prev_u is None else self._prev_u[None, :]
+            raw = _angle_deg(u, np.vstack((prev, u[:-1]))) * self.rate_hz
         self._prev_u = u[-1].copy()
         return self._speed.push(raw[:, None])[:, 0]
 
-    def _step(self, t: float, u: np.ndarray, speed: float, impact: float) -> Rep | None:
+    def _rows(self, start: int, stop: int) -> FloatArray:
+        """History rows with absolute sample indices ``start`` to ``stop`` (clipped to what is kept)."""
+        first = self._n_seen - len(self._history)
+        return self._history[max(start, first) - first : stop - first]
+
+    def _settle(self, rows: FloatArray, at: int) -> tuple[int, None]:
+        still = rows[:, _SPEED] <= self.params.still_speed_dps
+        # Length of the still run ending at each sample, carried over from earlier blocks.
+        idx = np.arange(len(rows))
+        last_moving = np.maximum.accumulate(np.where(~still, idx, -1))
+        run = np.where(last_moving >= 0, idx - last_moving, idx + 1 + self._still_n)
+        k = _first(run >= self._settle_n)
+        if k is None:
+            self._still_n = int(run[-1])
+            return at + len(rows), None
+        self._ref = rows[k, _U].copy()
+        self._enter_idle(0.0, at + k)
+        return at + k, None
+
+    def _enter_idle(self, floor_deg: float, floor_at: int) -> None:
+        self._mode = _Mode.IDLE
+        self._floor_deg, self._floor_at = floor_deg, floor_at
+
+    def _idle(self, rows: FloatArray, at: int) -> tuple[int, None]:
         p = self.params
-        if self._ref is None:
-            # Unsettled (start, after a gap or a posture change): wait for stillness first.
-            self._still_s = self._still_s + 1.0 / self.rate_hz if speed <= p.still_speed_dps else 0.0
-            if self._still_s < p.settle_s:
-                return None
-            self._ref = u.copy()
-        cos = float(u @ self._ref)
-        angle = math.degrees(math.acos(max(-1.0, min(1.0, cos))))
-        sample = _Sample(t, angle, speed, impact)
-        if self._rep is None:
-            self._history.append(sample)
-            if angle >= p.start_deg:
-                self._rep = list(self._history)
-                self._peak = angle
-            elif speed <= p.still_speed_dps:
-                ref = self._ref + self._alpha * (u - self._ref)
-                self._ref = ref / np.linalg.norm(ref)
-            return None
-        self._rep.append(sample)
-        self._peak = max(self._peak, angle)
-        if self._peak > p.max_rom_deg or t - self._rep[0].t > p.max_hold_s + 10.0:
-            self._abandon()
-            return None
-        if angle > p.return_fraction * self._peak:
-            if self._time_above(0.9 * self._peak) > p.max_hold_s:
-                self._abandon()
-            return None
-        if self._peak < p.min_rom_deg:
-            self._abandon(keep_reference=True)
-            return None
-        # Closing: wait until the thigh has (nearly) stopped or is back near the reference.
-        fastest = max(s.speed_dps for s in self._rep)
-        if speed > p.onset_speed_fraction * fastest:
-            return None
-        rep = self._build_rep(self._rep)
-        self._rep = None
-        self._history.clear()
-        self._history.append(sample)
-        # The closed posture may have shifted a little during the rep: start the next one from here.
-        self._ref = u.copy()
-        return rep
+        u = rows[:, _U]
+        # The reference follows the posture (exponential average) on still samples only;
+        # each sample is compared with the reference as it stood before it.
+        still = rows[:, _SPEED] <= p.still_speed_dps
+        b, a = self._ema
+        followed, _ = signal.lfilter(b, a, u[still], axis=0, zi=-a[1] * self._ref[None, :])
+        before = np.vstack((self._ref, followed))[np.cumsum(still) - still]
+        theta = _angle_deg(u, before)
+        floor = np.minimum.accumulate(np.minimum(theta, self._floor_deg))
+        k = _first(theta >= floor + p.start_deg)
+        if k is None:
+            self._ref = followed[-1] if still[-1] else before[-1]
+            self._lower_floor(theta, at)
+            return at + len(rows), None
+        self._ref = before[k]
+        self._lower_floor(theta[: k + 1], at)
+        self._mode = _Mode.OPEN
+        self._rep_from = max(at + k - self._lookback_n, self._floor_at)
+        self._armed_at = at + k
+        self._peak_deg = float(theta[k])
+        return at + k + 1, None
 
-    def _time_above(self, level: float) -> float:
-        assert self._rep is not None
-        first = next((s.t for s in self._rep if s.angle_deg >= level), None)
-        return 0.0 if first is None else self._rep[-1].t - first
+    def _lower_floor(self, theta: FloatArray, at: int) -> None:
+        """Track the lowest angle (deg) since the last rep and where it was (absolute index ``at`` + i)."""
+        i = int(np.argmin(theta))
+        if theta[i] < self._floor_deg:
+            self._floor_deg, self._floor_at = float(theta[i]), at + i
 
-    def _abandon(self, keep_reference: bool = False) -> None:
-        self._rep = None
-        self._history.clear()
-        if not keep_reference:
-            self._ref = None
-            self._still_s = 0.0
-
-    def _build_rep(self, samples: list[_Sample]) -> Rep | None:
+    def _open(self, rows: FloatArray, at: int) -> tuple[int, None]:
         p = self.params
-        t = np.array([s.t for s in samples])
-        angle = np.array([s.angle_deg for s in samples])
-        speed = np.array([s.speed_dps for s in samples])
-        impact = np.array([s.impact_ms2 for s in samples])
-        i_peak = int(np.argmax(angle))
-        peak = float(angle[i_peak])
-        slow = speed <= p.onset_speed_fraction * float(speed.max())
-        # 1. start: last slow moment before the angle first reached 20 % of the peak.
-        i_rise = int(np.argmax(angle >= 0.2 * peak))
-        before = np.flatnonzero(slow[: i_rise + 1] | (angle[: i_rise + 1] <= 0.05 * peak))
-        i_start = int(before[-1]) if len(before) else 0
-        # 2. end: first slow moment after the angle fell back below 20 % of the peak.
-        falling = np.flatnonzero(angle[i_peak:] < 0.2 * peak)
-        i_fall = i_peak + (int(falling[0]) if len(falling) else len(angle) - 1 - i_peak)
-        after = np.flatnonzero(slow[i_fall:] | (angle[i_fall:] <= 0.05 * peak))
-        i_end = i_fall + (int(after[0]) if len(after) else len(angle) - 1 - i_fall)
-        top = np.flatnonzero(angle >= 0.9 * peak)
-        t_open = float(t[top[0]])
-        t_close = float(t[top[-1]])
-        start, end = float(t[i_start]), float(t[i_end])
+        theta = _angle_deg(rows[:, _U], self._ref)
+        peak = np.maximum.accumulate(np.maximum(theta, self._peak_deg))
+        armed_s = float(self._rows(self._armed_at, self._armed_at + 1)[0, _T])
+        posture = (peak - self._floor_deg > p.max_rom_deg) | (rows[:, _T] - armed_s > p.max_rep_s)
+        back = theta - self._floor_deg <= p.return_fraction * (peak - self._floor_deg)
+        k = _first(posture | back)
+        if k is None:
+            self._peak_deg = float(peak[-1])
+            return at + len(rows), None
+        if posture[k]:
+            self._restart_reference()
+        elif peak[k] - self._floor_deg < p.min_rom_deg:
+            # A small wiggle: keep the reference, look for the next swing from here.
+            self._enter_idle(float(theta[k]), at + k)
+        else:
+            self._mode = _Mode.CLOSING
+            self._peak_deg = float(peak[k])
+            self._floor_deg, self._floor_at = float(theta[k]), at + k
+            self._returned_at_s = float(rows[k, _T])
+        return at + k + 1, None
+
+    def _restart_reference(self) -> None:
+        self._mode = _Mode.SETTLING
+        self._still_n = 0
+
+    def _closing(self, rows: FloatArray, at: int) -> tuple[int, Rep | None]:
+        p = self.params
+        theta = _angle_deg(rows[:, _U], self._ref)
+        low = np.minimum.accumulate(np.minimum(theta, self._floor_deg))
+        fastest = float(self._rows(self._rep_from, at)[:, _SPEED].max())
+        done = (
+            (rows[:, _SPEED] <= p.end_speed_fraction * fastest)
+            | (theta >= low + 0.5 * p.start_deg)
+            | (rows[:, _T] - self._returned_at_s >= p.end_wait_s)
+        )
+        k = _first(done)
+        self._lower_floor(theta if k is None else theta[: k + 1], at)
+        if k is None:
+            return at + len(rows), None
+        rep = self._build_rep(self._rows(self._rep_from, at + k + 1))
+        self._enter_idle(self._floor_deg, self._floor_at)
+        return at + k + 1, rep
+
+    def _build_rep(self, rows: FloatArray) -> Rep | None:
+        """Measure a swing that came back; None when it is not a clamshell."""
+        p = self.params
+        t, u = rows[:, _T], rows[:, _U]
+        # 1. Closed position before the swing, and the angle from it.
+        i_base = int(np.argmin(_angle_deg(u, self._ref)[: self._armed_at - self._rep_from + 1]))
+        phi = _angle_deg(u, u[i_base])
+        phi[:i_base] = phi[i_base]
+        i_peak = int(np.argmax(phi))
+        rom = float(phi[i_peak])
+        i_low = i_peak + int(np.argmin(phi[i_peak:]))
+        if not p.min_rom_deg <= rom <= p.max_rom_deg or i_low == i_peak:
+            return None
+        # 2. Start and end: minimum-jerk extrapolation from the half-way time and peak speed.
+        # Speed over +-2 samples: a one-sample difference lets noise inflate the peak speed.
+        rate = np.zeros_like(phi)
+        rate[2:-2] = (phi[4:] - phi[:-4]) * (self.rate_hz / 4.0)
+        up, down = rate[i_base : i_peak + 1].max(), -rate[i_peak : i_low + 1].min()
+        if up <= 0.0 or down <= 0.0:
+            return None
+        start = self._half_time(t, phi, i_base, i_peak) - 0.5 * _MIN_JERK_SPAN * rom / up
+        drop = rom - float(phi[i_low])
+        end = self._half_time(t, rom - phi, i_peak, i_low) + 0.5 * _MIN_JERK_SPAN * drop / down
+        # 3. Phases (design.md §2: 90 % of the peak angle splits them).
+        top = np.flatnonzero(phi >= 0.9 * rom)
+        t_open, t_close = float(t[top[0]]), float(t[top[-1]])
+        inside = (t >= start) & (t <= end)
         if (
-            impact[i_start : i_end + 1].max(initial=0.0) > p.max_impact_ms2
+            rows[inside, _IMPACT].max(initial=0.0) > p.max_impact_ms2
             or t_open - start < p.min_phase_s
             or end - t_close < p.min_phase_s
+            or end - start < p.min_rep_s
+            or _sideways_deg(u[i_base], u[top[0]], u[top[-1]]) > p.max_sideways_deg
         ):
             return None
         return Rep(
@@ -258,6 +400,18 @@ class ClamshellCounter:
             open_s=t_open - start,
             hold_s=t_close - t_open,
             close_s=end - t_close,
-            rom_deg=peak,
+            rom_deg=rom,
             emitted_at_s=self._now_s,
         )
+
+    @staticmethod
+    def _half_time(t: FloatArray, x: FloatArray, i0: int, i1: int) -> float:
+        """Time at which ``x`` last rises through half of its range between samples i0 and i1, s."""
+        seg = x[i0 : i1 + 1]
+        half = 0.5 * (seg[0] + seg[-1])
+        below = np.flatnonzero(seg < half)
+        j = int(below[-1]) if len(below) else 0
+        if j + 1 >= len(seg):
+            return float(t[i0 + j])
+        frac = (half - seg[j]) / (seg[j + 1] - seg[j])
+        return float(t[i0 + j] + frac * (t[i0 + j + 1] - t[i0 + j]))
