@@ -12,7 +12,7 @@ analysis is nothing but the whole recording pushed block by block
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -78,6 +78,25 @@ class PipelineConfig:
             raise UsageError(f"minimum ROM {self.min_rom_deg} deg is out of range (2 to 60 deg)")
         if not 10.0 <= self.grid_rate_hz <= 100.0:
             raise UsageError(f"grid rate {self.grid_rate_hz} Hz is out of range (10 to 100 Hz)")
+
+
+def config_for_recording(
+    metadata: Mapping[str, object], *, exercise: str | None = None, leg: str | None = None
+) -> PipelineConfig:
+    """The configuration to analyse a recording with: explicit choices, else what it was made for.
+
+    A recording made for one exercise (``"exercise"`` in its metadata) is
+    analysed as that exercise, so that analysing it later reports what the
+    live view showed; otherwise ``auto``. The leg defaults the same way, else
+    ``right``.
+    """
+    recorded = metadata.get("exercise")
+    if exercise is None:
+        exercise = recorded if recorded in ("auto", *EXERCISES) else "auto"
+    recorded_leg = metadata.get("leg")
+    if leg is None:
+        leg = recorded_leg if recorded_leg in LEGS else "right"
+    return PipelineConfig(exercise=str(exercise), leg=str(leg))
 
 
 def build_counter(exercise: str, config: PipelineConfig) -> Counter:
@@ -356,6 +375,7 @@ __all__ = [
     "analyze_recording",
     "analyze_samples",
     "build_counter",
+    "config_for_recording",
     "iter_blocks",
     "with_recording_warnings",
 ]
