@@ -244,7 +244,12 @@ class Pipeline:
             previous = self._final_sets[-1].end_s if self._final_sets else None
             self._final_sets.extend(build_sets([c for g in done for c in g], self.config.set_gap_s, previous))
             frozen = {id(c) for g in done for c in g}
-            self._pending = [c for c in self._pending if id(c) not in frozen and c.rep.end_s >= horizon]
+            grouped = {id(c) for g in groups for c in g}
+            # Reps of open sets stay; a stray rep outside every set is forgotten once too old to join one.
+            self._pending = [
+                c for c in self._pending
+                if id(c) not in frozen and (id(c) in grouped or c.rep.end_s >= horizon)
+            ]
         previous = self._final_sets[-1].end_s if self._final_sets else None
         self._pending_sets = build_sets(self._pending, self.config.set_gap_s, previous)
 

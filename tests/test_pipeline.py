@@ -134,3 +134,11 @@ def test_replay_rejects_a_silly_speed(clean_set, tmp_path) -> None:
     path, _ = clean_set.write(tmp_path / "set.csv")
     with pytest.raises(UsageError):
         replay(read_recording(path), CLAMSHELL, speed=-1.0)
+
+
+@pytest.mark.parametrize("block_size", [25, 4096, 100_000])
+def test_every_set_of_a_long_session_is_kept_whatever_the_block_size(block_size: int) -> None:
+    # Blocks far longer than the set gap: sets must still be frozen whole, never in part.
+    session = simulate(SimulationConfig(exercise="clamshell", reps=6, sets=3, seed=5, noise_scale=0.3, rest_s=40.0))
+    result = analyze_samples(session.samples, CLAMSHELL, block_size=block_size)
+    assert [s.count for s in result.sets] == [s.count for s in session.truth.sets]

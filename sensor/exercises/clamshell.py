@@ -65,9 +65,19 @@ class ClamshellParams:
         the way it went; a top position that wanders sideways off that path
         by more than this (a turned thigh, a band tugged round it), deg, is
         not a clamshell.
+    max_sideways_share : float
+        ... or by more than this share of the ROM, when that is larger: a real
+        hip is no perfect hinge, and its wander grows with the opening.
     max_impact_ms2 : float
         A rep containing a shock larger than this (foot strike, bump), m/s²,
         is not a clamshell.
+    min_turn_ratio : float
+        With a gyroscope, the angle the thigh turns through during a rep
+        (integrated angular speed, deg) is at least this share of twice the
+        ROM. Less, and gravity seemed to swing further than the thigh turned:
+        the swing was sideways acceleration of the body (side steps). There is
+        no upper bound: real thighs twist as they open, and gyroscope bias
+        adds turn during long holds.
     reference_tau_s : float
         Time constant with which the closed reference follows the posture
         while the thigh is still, s.
@@ -91,7 +101,9 @@ class ClamshellParams:
     min_phase_s: float = 0.3
     min_rep_s: float = 1.0
     max_sideways_deg: float = 4.0
+    max_sideways_share: float = 0.15
     max_impact_ms2: float = 4.0
+    min_turn_ratio: float = 0.75
     reference_tau_s: float = 0.25
     still_speed_dps: float = 6.0
     settle_s: float = 0.2
@@ -114,21 +126,25 @@ _T, _U, _SPEED, _IMPACT = 0, slice(1, 4), 4, 5
 
 def _angle_deg(u: FloatArray, ref: FloatArray) -> FloatArray:
     """Angle between unit rows of ``u`` and the direction ``ref`` (rows or one vector), deg."""
-    r = ref / np.linalg.norm(ref, axis=-1, keepdims=True)
-    cos = np.einsum("ij,ij->i", u, np.broadcast_to(r, u.shape))
-    return np.arccos(np.clip(cos, -1.0, 1.0)) * DEG_PER_RAD
+    # Called once per state-machine step: plain products avoid np.linalg's per-call overhead.
+    if ref.ndim == 1:
+        cos = (u @ ref) / np.sqrt(ref @ ref)
+    else:
+        cos = np.einsum("ij,ij->i", u, ref) / np.sqrt(np.einsum("ij,ij->i", ref, ref))
+    return np.arccos(np.minimum(np.maximum(cos, -1.0), 1.0)) * DEG_PER_RAD
 
 
 def _sideways_deg(base: FloatArray, out: FloatArray, back: FloatArray) -> float:
     """How far ``back`` lies off the great circle through ``base`` and ``out`` (unit vectors), deg."""
-    normal = np.cross(base, out)
-    return float(abs(np.arcsin(np.clip(back @ normal / np.linalg.norm(normal), -1.0, 1.0))) * DEG_PER_RAD)
+    # Written out: np.cross has a large fixed cost per call on single vectors.
+    normal = base[[1, 2, 0]] * out[[2, 0, 1]] - base[[2, 0, 1]] * out[[1, 2, 0]]
+    return float(abs(np.arcsin(np.clip(back @ normal / np.sqrt(normal @ normal), -1.0, 1.0))) * DEG_PER_RAD)
 
 
 def _first(mask: FloatArray) -> int | None:
     """Index of the first True in ``mask``, or None."""
-    hits = np.flatnonzero(mask)
-    return int(hits[0]) if len(hits) else None
+    # argmax stops at the first True; flatnonzero would list every hit.
+    return int(np.argmax(mask)) if mask.any() else None
 
 
 class ClamshellCounter:
@@ -168,6 +184,8 @@ class ClamshellCounter:
         self._lookback_n = round(p.lookback_s * rate_hz)
         self._keep_n = round((p.max_rep_s + p.lookback_s + p.end_wait_s) * rate_hz) + 2
         self._prev_u: FloatArray | None = None
+        # Without a gyroscope the speed comes from gravity itself, so the turn check says nothing.
+        self._has_gyro = False
         self._steps = {
             _Mode.SETTLING: self._settle,
             _Mode.IDLE: self._idle,
@@ -198,6 +216,7 @@ class ClamshellCounter:
             self._speed.reset()
             self._prev_u = None
             self._restart()
+        self._has_gyro = block.gyro is not None
         # 1. Gravity direction, angular speed and shocks for the whole block.
         g = self._gravity.push(block.acc)
         norm = np.linalg.norm(g, axis=1, keepdims=True)
@@ -384,12 +403,15 @@ class ClamshellCounter:
         top = np.flatnonzero(phi >= 0.9 * rom)
         t_open, t_close = float(t[top[0]]), float(t[top[-1]])
         inside = (t >= start) & (t <= end)
+        turn = rows[inside, _SPEED].sum() / self.rate_hz / (2.0 * rom)
+        sideways = _sideways_deg(u[i_base], u[top[0]], u[top[-1]])
         if (
             rows[inside, _IMPACT].max(initial=0.0) > p.max_impact_ms2
+            or (self._has_gyro and turn < p.min_turn_ratio)
             or t_open - start < p.min_phase_s
             or end - t_close < p.min_phase_s
             or end - start < p.min_rep_s
-            or _sideways_deg(u[i_base], u[top[0]], u[top[-1]]) > p.max_sideways_deg
+            or sideways > max(p.max_sideways_deg, p.max_sideways_share * rom)
         ):
             return None
         return Rep(

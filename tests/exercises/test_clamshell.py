@@ -47,7 +47,19 @@ def test_realistic_two_set_session_is_counted_exactly(seed: int) -> None:
     assert len(count(rec.samples)) == rec.truth.count
 
 
-@pytest.mark.parametrize("scenario", ["still", "lying", "monster-walk"])
+@pytest.mark.parametrize("seed", [0, 5, 11])
+def test_every_set_of_a_session_with_fidgeting_rests_is_counted_exactly(seed: int) -> None:
+    # The rests hold shifts of position, so each set may start from a new closed
+    # posture; 4096-sample blocks are what batch analysis pushes.
+    rec = simulate(SimulationConfig(exercise="clamshell", reps=6, sets=3, seed=seed, fidget=True,
+                                    has_gyro=seed % 2 == 0))
+    reps = count(rec.samples, [4096])
+    per_set = [sum(s.start_s - 0.5 <= r.peak_s <= s.end_s + 0.5 for r in reps) for s in rec.truth.sets]
+    assert per_set == [s.count for s in rec.truth.sets]
+    assert sum(per_set) == len(reps)
+
+
+@pytest.mark.parametrize("scenario", ["still", "lying", "monster-walk", "lateral-walk"])
 def test_no_reps_where_there_is_no_clamshell(scenario: str) -> None:
     for seed in (0, 1):
         rec = simulate(SimulationConfig(exercise=scenario, seed=seed, has_gyro=seed == 0))
