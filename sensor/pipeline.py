@@ -37,6 +37,9 @@ LEGS: tuple[str, ...] = ("right", "left")
 
 #: Longest a counter may hold a rep back after it ended, s (bounds set regrouping).
 _LATEST_REP_S = 30.0
+#: Longest grid block handed to the stages, samples: bounds how far the recogniser's data may
+#: run ahead of a rep being judged, whatever block sizes the caller pushes.
+_MAX_GRID_BLOCK = 128
 #: Window over which the live view's received sample rate is measured, s.
 _RATE_WINDOW_S = 5.0
 
@@ -170,7 +173,8 @@ class Pipeline:
         self._note_samples(item)
         events: list[Event] = []
         for grid in self._resampler.push(item):
-            events.extend(self._run_grid(grid))
+            for piece in _pieces(grid, _MAX_GRID_BLOCK):
+                events.extend(self._run_grid(piece))
         return events
 
     def finish(self) -> list[Event]:
@@ -308,6 +312,21 @@ class Pipeline:
             missing_s=float(self._resampler.missing_s),
             has_gyro=bool(self._has_gyro),
             warnings=tuple(warnings),
+        )
+
+
+def _pieces(grid: GridBlock, size: int) -> Iterator[GridBlock]:
+    """Cut a grid block into pieces of at most ``size`` samples (only the first keeps ``gap_before``)."""
+    if len(grid) <= size:
+        yield grid
+        return
+    for start in range(0, len(grid), size):
+        stop = start + size
+        yield GridBlock(
+            grid.t[start:stop],
+            grid.acc[start:stop],
+            None if grid.gyro is None else grid.gyro[start:stop],
+            grid.gap_before and start == 0,
         )
 
 

@@ -142,3 +142,23 @@ def test_every_set_of_a_long_session_is_kept_whatever_the_block_size(block_size:
     session = simulate(SimulationConfig(exercise="clamshell", reps=6, sets=3, seed=5, noise_scale=0.3, rest_s=40.0))
     result = analyze_samples(session.samples, CLAMSHELL, block_size=block_size)
     assert [s.count for s in result.sets] == [s.count for s in session.truth.sets]
+
+
+@pytest.fixture(scope="module")
+def mixed_session():
+    from sensor.synth import simulate_session
+
+    order = ["lateral-walk", "clamshell", "monster-walk"]
+    return simulate_session([SimulationConfig(exercise=e, reps=8, noise_scale=0.5) for e in order], seed=7)
+
+
+def test_auto_mode_does_not_depend_on_block_sizes(mixed_session) -> None:
+    auto = PipelineConfig(exercise="auto")
+    whole = analyze_samples(mixed_session.samples, auto, block_size=100_000)
+    small = Pipeline(auto)
+    for block in mixed_session.samples.split([7, 1, 30, 3]):
+        small.push(block)
+    small.finish()
+    assert whole.count > 0
+    assert same_reps(small.result(), whole)
+    assert [s.exercise for s in small.result().sets] == [s.exercise for s in whole.sets]

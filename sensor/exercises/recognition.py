@@ -102,8 +102,11 @@ class RecognitionParams:
     window_s : float
         Length of one summary window, s.
     history_s : float
-        How far back summaries are kept, s (bounds memory; the standing
-        reference must lie within it).
+        How far back summaries are kept, s (bounds memory; must exceed
+        ``reference_lookback_s`` plus the longest rep and the pipeline's
+        block length).
+    reference_lookback_s : float
+        How far before a judged span the standing reference is looked for, s.
     context_s : float
         A judgement looks at least this far back from the rep's end, s.
     gravity_cutoff_hz : float
@@ -128,6 +131,7 @@ class RecognitionParams:
 
     window_s: float = 0.5
     history_s: float = 90.0
+    reference_lookback_s: float = 45.0
     context_s: float = 4.0
     gravity_cutoff_hz: float = 1.0
     impact_cutoff_hz: float = 3.0
@@ -182,6 +186,7 @@ class ExerciseRecogniser:
         self._motion = StreamingSOS(signal.butter(2, p.motion_band_hz, btype="band", fs=rate_hz, output="sos"), 3)
         self._prev_u: FloatArray | None = None
         n_windows = math.ceil(p.history_s / (self._per_window / rate_hz)) + 2
+        self._lookback_windows = math.ceil(p.reference_lookback_s / (self._per_window / rate_hz))
         self._ids: deque[int] = deque(maxlen=n_windows)
         self._sums: deque[FloatArray] = deque(maxlen=n_windows)
         self._open_id: int | None = None
@@ -287,7 +292,10 @@ class ExerciseRecogniser:
         if turn is not None:
             f["turn_dps"] = math.sqrt(max(float(np.trace(turn)), 0.0))
             f["turn_planarity"] = _planarity(turn)
-        reference = self._standing_reference(ids[ids < first], sums[ids < first], up)
+        # A fixed look-back (not "whatever history is left") keeps judgements independent of how
+        # far the stream had run ahead when the rep was judged.
+        before = (ids < first) & (ids >= first - self._lookback_windows)
+        reference = self._standing_reference(ids[before], sums[before], up)
         if reference is not None:
             normal = np.cross(reference, up)
             f["squat_deg"] = math.degrees(math.asin(min(1.0, float(np.linalg.norm(normal)))))
