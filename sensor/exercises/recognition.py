@@ -189,6 +189,7 @@ class ExerciseRecogniser:
         self._lookback_windows = math.ceil(p.reference_lookback_s / (self._per_window / rate_hz))
         self._ids: deque[int] = deque(maxlen=n_windows)
         self._sums: deque[FloatArray] = deque(maxlen=n_windows)
+        self._complete: tuple[np.ndarray, FloatArray] | None = None
         self._open_id: int | None = None
         self._open_rows = np.empty((0, _WIDTH))
 
@@ -213,6 +214,7 @@ class ExerciseRecogniser:
             complete = starts[:-1]
             self._ids.extend(ids[complete].tolist())
             self._sums.extend(np.add.reduceat(rows[: starts[-1]], complete, axis=0))
+            self._complete = None
         self._open_id = int(ids[starts[-1]])
         self._open_rows = rows[starts[-1] :]
 
@@ -315,14 +317,17 @@ class ExerciseRecogniser:
         return int(round(t_s * self.rate_hz)) // self._per_window
 
     def _history(self) -> tuple[np.ndarray, FloatArray]:
-        ids = list(self._ids)
-        sums = list(self._sums)
+        # Several reps are often judged between two pushes: stack the complete windows once.
+        if self._complete is None:
+            self._complete = (
+                np.array(self._ids, dtype=np.int64),
+                np.vstack(self._sums) if self._sums else np.empty((0, _WIDTH)),
+            )
+        ids, sums = self._complete
         if self._open_id is not None and len(self._open_rows):
-            ids.append(self._open_id)
-            sums.append(np.add.reduceat(self._open_rows, [0], axis=0)[0])
-        if not ids:
-            return np.empty(0, dtype=np.int64), np.empty((0, _WIDTH))
-        return np.array(ids), np.vstack(sums)
+            ids = np.append(ids, self._open_id)
+            sums = np.vstack((sums, self._open_rows.sum(axis=0)))
+        return ids, sums
 
     def _sample_rows(self, block: GridBlock) -> FloatArray:
         """Per-sample terms of the window sums (see the column constants)."""

@@ -134,9 +134,15 @@ _CUT_SPANS = [(a, b) for a, b, _ in banded_reps(_CUT.truth)]
 def test_judgements_do_not_depend_on_how_the_stream_is_cut(sizes: list[int]) -> None:
     reference = judge_spans(_CUT.samples, _CUT_SPANS, [len(_CUT.samples)])
     assert len(reference) == len(_CUT_SPANS)
-    assert judge_spans(_CUT.samples, _CUT_SPANS, sizes) == reference
+    assert_same_judgements(judge_spans(_CUT.samples, _CUT_SPANS, sizes), reference)
 
 
 def test_one_sample_blocks_give_identical_judgements() -> None:
     reference = judge_spans(_CUT.samples, _CUT_SPANS, [len(_CUT.samples)])
-    assert judge_spans(_CUT.samples, _CUT_SPANS, [1]) == reference
+    assert_same_judgements(judge_spans(_CUT.samples, _CUT_SPANS, [1]), reference)
+
+
+def assert_same_judgements(got: list[Judgement], expected: list[Judgement]) -> None:
+    """Same exercises; confidences equal to rounding (filters are exact only to ~1e-14)."""
+    assert [j.exercise for j in got] == [j.exercise for j in expected]
+    np.testing.assert_allclose([j.confidence for j in got], [j.confidence for j in expected], atol=1e-9)
