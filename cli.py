@@ -113,21 +113,24 @@ def info(
             typer.echo(f"  {key:<22} {value}")
 
 
-_EXERCISE_HELP = "auto (recognise per set), clamshell, lateral-walk or monster-walk."
+_EXERCISE_HELP = (
+    "auto (recognise per set), clamshell, lateral-walk or monster-walk "
+    "(default: what the recording was made for, else auto)."
+)
 _LEG_HELP = "Thigh wearing the band: right or left (default: the recording's, else right)."
 
 
-def _pipeline_config(exercise: str, leg: Optional[str], metadata: dict[str, Any]) -> Any:  # noqa: UP007
-    from sensor.pipeline import PipelineConfig
+def _pipeline_config(exercise: Optional[str], leg: Optional[str], metadata: dict[str, Any]) -> Any:  # noqa: UP007
+    from sensor.pipeline import config_for_recording
 
-    return PipelineConfig(exercise=exercise, leg=leg or str(metadata.get("leg", "right")))
+    return config_for_recording(metadata, exercise=exercise, leg=leg)
 
 
 @app.command()
 @friendly_errors
 def analyze(
     paths: list[Path] = typer.Argument(..., help="Recordings to analyse (v1 or plain t,ax,ay,az[,gx,gy,gz] CSV)."),
-    exercise: str = typer.Option("auto", "--exercise", "-e", help=_EXERCISE_HELP),
+    exercise: Optional[str] = typer.Option(None, "--exercise", "-e", help=_EXERCISE_HELP),  # noqa: UP007
     leg: Optional[str] = typer.Option(None, "--leg", help=_LEG_HELP),  # noqa: UP007
     as_json: bool = typer.Option(False, "--json", help="Print JSON (design §5) instead of tables."),
     plot: Optional[Path] = typer.Option(  # noqa: UP007
@@ -167,7 +170,7 @@ def analyze(
 @friendly_errors
 def replay(
     path: Path = typer.Argument(..., help="Recording to play."),
-    exercise: str = typer.Option("auto", "--exercise", "-e", help=_EXERCISE_HELP),
+    exercise: Optional[str] = typer.Option(None, "--exercise", "-e", help=_EXERCISE_HELP),  # noqa: UP007
     leg: Optional[str] = typer.Option(None, "--leg", help=_LEG_HELP),  # noqa: UP007
     speed: float = typer.Option(1.0, "--speed", help="Times real time; 0 plays as fast as possible."),
 ) -> None:
@@ -247,6 +250,56 @@ def pair(
     typer.echo(f"  battery   {'unknown' if battery is None else f'{battery} %'}")
     typer.echo(f"  rates     {rates} Hz; ranges {ranges} g; gyroscope {'yes' if caps.has_gyro else 'no'}")
     typer.echo(f"  saved as the default band in {path}")
+
+
+@app.command()
+@friendly_errors
+def record(
+    band: Optional[str] = typer.Option(  # noqa: UP007
+        None,
+        "--band",
+        help="Address or name of the band, or 'virtual' for the emulated one (default: the band saved by pair).",
+    ),
+    exercise: Optional[str] = typer.Option(None, "--exercise", "-e", help=_EXERCISE_HELP),  # noqa: UP007
+    leg: str = typer.Option("right", "--leg", help="Thigh wearing the band: right or left."),
+    rate: Optional[float] = typer.Option(  # noqa: UP007
+        None, "--rate", help="Sample rate, Hz (the closest the band offers; default: the band's usual rate)."
+    ),
+    duration: Optional[float] = typer.Option(  # noqa: UP007
+        None, "--duration", help="Stop after this many seconds (default: at Ctrl-C)."
+    ),
+    out: Optional[Path] = typer.Option(  # noqa: UP007
+        None, "--out", help="Recording to write (default: recordings/<date>T<time>-<exercise>.csv)."
+    ),
+    timeout: float = typer.Option(5.0, "--timeout", help="Seconds to look for the band, more than 0 and at most 60."),
+) -> None:
+    """Record from a band with a live view of counts and tempo; Ctrl-C stops and prints the summary."""
+    import asyncio
+
+    from rich.console import Console
+
+    from sensor.recorder import RecordSettings, record_band
+    from sensor.render.live import LiveView
+    from sensor.render.tables import render_summary
+
+    settings = RecordSettings(
+        band=band,
+        pipeline=_pipeline_config(exercise, leg, {}),
+        rate_hz=rate,
+        duration_s=duration,
+        out=out,
+        scan_timeout_s=_scan_timeout(timeout),
+    )
+    console = Console()
+    with LiveView(title="recording (Ctrl-C stops)", console=console) as view:
+        outcome = asyncio.run(record_band(settings, view=view))
+    render_summary(outcome.result, console, file=str(outcome.path))
+    skipped = f"; {outcome.decode_errors} corrupt packet(s) skipped" if outcome.decode_errors else ""
+    console.print(
+        f"recording saved to {outcome.path} ({outcome.samples} samples from {outcome.band_name}{skipped})",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 @app.command()

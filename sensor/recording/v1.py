@@ -62,6 +62,36 @@ def _columns(has_gyro: bool) -> tuple[str, ...]:
     return _ACC_COLUMNS + _GYRO_COLUMNS if has_gyro else _ACC_COLUMNS
 
 
+def _rows_text(block: SampleBlock) -> str:
+    """The block's rows exactly as the writer stores them."""
+    columns = [block.t[:, None], block.acc] + ([block.gyro] if block.gyro is not None else [])
+    values = np.hstack(columns).ravel().tolist()
+    # One %-format over n copies of the row format: a single C-level call per block.
+    return (_row_format(block.has_gyro) * len(block)) % tuple(values)
+
+
+def stored_block(block: SampleBlock) -> SampleBlock:
+    """Return the block as a reader gets it back from a v1 file (values rounded to the stored decimals).
+
+    Parameters
+    ----------
+    block : SampleBlock
+        Samples (t in s, acc in m/s², gyro in deg/s).
+
+    Returns
+    -------
+    SampleBlock
+        The same samples with t to 1e-6 s, acc to 1e-4 m/s² and gyro to
+        1e-3 deg/s, parsed from the very text the writer stores; a live
+        consumer fed this block sees what re-reading the file gives.
+    """
+    if len(block) == 0:
+        return block
+    width = 7 if block.has_gyro else 4
+    values = np.array(_rows_text(block).replace("\n", ",").split(",")[:-1], dtype=np.float64).reshape(-1, width)
+    return SampleBlock(values[:, 0], values[:, 1:4], values[:, 4:7] if block.has_gyro else None)
+
+
 class RecordingWriter:
     """Append samples and events to a v1 recording, crash-safely.
 
@@ -119,7 +149,6 @@ class RecordingWriter:
         self.path = Path(path)
         self.samples_written = 0
         self._has_gyro = bool(has_gyro)
-        self._row_format = _row_format(self._has_gyro)
         self._flush_interval_s = float(flush_interval_s)
         self._fsync_interval_s = float(fsync_interval_s)
         self._last_t = -np.inf
@@ -189,10 +218,7 @@ class RecordingWriter:
                 f"{self.path}: t does not increase at block sample {i} "
                 f"({previous:.6f} s then {stored_t[i]:.6f} s, at 1 µs resolution)"
             )
-        columns = [block.t[:, None], block.acc] + ([block.gyro] if block.gyro is not None else [])
-        values = np.hstack(columns).ravel().tolist()
-        # One %-format over n copies of the row format: a single C-level call per block.
-        self._write(((self._row_format * n) % tuple(values)).encode("ascii"))
+        self._write(_rows_text(block).encode("ascii"))
         self._last_t = float(stored_t[-1])
         self.samples_written += n
         self._flush_if_due()

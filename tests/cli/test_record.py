@@ -1,0 +1,143 @@
+"""`repband record` against the virtual band: a real process, Ctrl-C, and one-line errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from sensor.pipeline import PipelineConfig, analyze_recording
+from sensor.recording import read_recording
+
+pytestmark = pytest.mark.ble
+
+runner = CliRunner()
+REPBAND = shutil.which("repband", path=os.path.dirname(sys.executable)) or "repband"
+SUMMARY = re.compile(r"(?P<file>\S+\.csv): clamshell, (?P<count>\d+) counted in \d+ set\(s\)")
+
+
+def virtual_env(tmp_path: Path, speed: float) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        REPBAND_BLE="virtual",
+        REPBAND_CONFIG_DIR=str(tmp_path / "config"),
+        REPBAND_VIRTUAL_SPEED=str(speed),
+        REPBAND_VIRTUAL_REPS="3",
+        COLUMNS="200",
+    )
+    return env
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, value in virtual_env(tmp_path, speed=40.0).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def assert_complete(path: Path) -> int:
+    """The file is closed cleanly (every line ended, nothing cut) and reads back; return its sample count."""
+    assert path.read_bytes().endswith(b"\n")
+    recording = read_recording(path)
+    assert not recording.truncated_tail
+    assert recording.metadata["band"] == "polar-pmd" and recording.metadata["exercise"] == "clamshell"
+    assert recording.metadata["rate_hz"] == 52.0 and recording.metadata["started_utc"].endswith("Z")
+    return len(recording.samples)
+
+
+def test_record_for_a_duration_prints_the_summary_and_where_the_file_is(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [REPBAND, "record", "--exercise", "clamshell", "--duration", "10", "--timeout", "0.3"],
+        cwd=tmp_path,
+        env=virtual_env(tmp_path, speed=5.0),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    [path] = (tmp_path / "recordings").glob("*.csv")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-clamshell\.csv", path.name)
+    assert assert_complete(path) >= 10 * 52
+    assert read_recording(path).duration_s >= 10.0
+    summary = SUMMARY.search(done.stdout)
+    assert summary is not None, done.stdout
+    assert summary["file"] == f"recordings/{path.name}"
+    assert f"recording saved to recordings/{path.name}" in done.stdout
+    live_count = int(summary["count"])
+    assert analyze_recording(read_recording(path), PipelineConfig(exercise="clamshell")).count == live_count
+
+
+def test_ctrl_c_stops_cleanly_and_leaves_a_complete_file(tmp_path: Path) -> None:
+    out = tmp_path / "interrupted.csv"
+    process = subprocess.Popen(
+        [REPBAND, "record", "--exercise", "clamshell", "--timeout", "0.3", "--out", str(out)],
+        cwd=tmp_path,
+        env=virtual_env(tmp_path, speed=2.0),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not (out.exists() and len(read_recording(out).samples) > 0):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no samples recorded"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert assert_complete(out) > 0
+    assert SUMMARY.search(stdout) is not None
+    assert f"recording saved to {out}" in stdout
+
+
+def test_explicit_virtual_band_needs_no_environment(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REPBAND_BLE")
+    result = runner.invoke(
+        app, ["record", "--band", "virtual", "-e", "clamshell", "--duration", "5", "--timeout", "0.3", "--out", "v.csv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert assert_complete(env / "v.csv") >= 5 * 52
+    assert "link: connected" in result.output  # the live view's plain-text form
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--band", "11:22:33:44:55:66"], 1, "no band matches '11:22:33:44:55:66'"),
+        (["--rate", "10"], 2, "--rate 10: the Verity Sense streams 26 to 416 Hz"),
+        (["--rate", "0"], 2, "--rate 0: must be more than 0"),
+        (["--duration", "0"], 2, "--duration 0: must be more than 0"),
+        (["--exercise", "jumping"], 2, "unknown exercise 'jumping'"),
+        (["--out", "taken.csv"], 2, "already exists"),
+        (["--out", "taken.csv/inside.csv"], 2, "cannot create"),
+    ],
+)
+def test_bad_input_is_one_line_and_leaves_no_recording(env: Path, args: list[str], code: int, message: str) -> None:
+    (env / "taken.csv").write_text("not mine\n")
+    result = runner.invoke(app, ["record", "-e", "clamshell", "--timeout", "0.3", *args])
+    assert result.exit_code == code, result.output
+    assert result.output.count("\n") == 1 and message in result.output
+    assert not (env / "recordings").exists() or not list((env / "recordings").iterdir())
+    assert (env / "taken.csv").read_text() == "not mine\n"
+
+
+def test_no_band_and_no_default_band_is_a_usage_error(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REPBAND_BLE")
+    result = runner.invoke(app, ["record", "--timeout", "0.3"])
+    assert result.exit_code == 2
+    assert "no band given and no default band saved" in result.output and "repband pair" in result.output
