@@ -1,0 +1,92 @@
+"""Lateral band walk counter: one rep per step cycle, with the travel direction.
+
+In a lateral band walk the banded thigh swings once per step cycle, whether
+its leg leads (steps out first) or trails (follows). Each cycle makes the
+thigh trace a small loop: when the banded leg leads, it abducts while lifted
+and comes back as the pelvis travels over it; when it trails, the order is
+reversed. The direction of gravity in the band's frame follows the loop, and
+the rate of the area it sweeps round its slow mean, seen along gravity, is
+one burst per cycle, independent of how the band is turned on the thigh
+(:class:`~sensor.exercises.thigh_swing.SwingDetector` with
+``loop_signal=True``). The accelerometer alone suffices.
+
+Direction. The loop's sense flips between leading and trailing. Mirroring
+the body swaps both the thigh (right/left) and the sense of the loop, and
+a leading right thigh mirrors a trailing left one, so for either thigh a
+clockwise loop seen from above (negative area over the swing) is a step to
+the right. Measured on clean synthetic sets (8 seeds × both legs, 25–200 Hz,
+random mounts): 157 of 157 counted cycles got the right direction (153 of
+153 with the first version of the swing detector). It relies on the leading
+and trailing swings differing in shape (the banded leg lifts during its own
+swing).
+
+Counting. Measured on 24 synthetic sessions (1–2 sets of 6–15 cycles,
+25–200 Hz, both legs, random mounts, with and without gyroscope): 17 exact
+without and with sensor noise; misses are people whose loop is small
+(trailing steps of some people sweep a loop a tenth the size of leading
+ones). Walking forward is not told apart: its strides are counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sensor.exercises.base import Rep
+from sensor.exercises.thigh_swing import Swing, SwingCounter, SwingParams
+
+
+def _lateral_swing() -> SwingParams:
+    return SwingParams(loop_signal=True, min_speed_dps=60.0, refractory_s=0.7, bout_swings=2, small_restarts=True)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LateralWalkParams:
+    """Parameters of :class:`LateralWalkCounter`.
+
+    Attributes
+    ----------
+    swing : SwingParams
+        Burst detection on the loop-area rate (thresholds in deg²/s); a
+        small burst restarts an unconfirmed bout, two regular swings confirm
+        one.
+    """
+
+    swing: SwingParams = field(default_factory=_lateral_swing)
+
+
+class LateralWalkCounter(SwingCounter):
+    """Streaming lateral band walk counter on the uniform grid.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Grid rate, Hz.
+    params : LateralWalkParams
+        Thresholds; see :class:`LateralWalkParams`.
+    leg : str
+        ``right`` or ``left``: the thigh wearing the band.
+
+    Notes
+    -----
+    Data requirements: accelerometer (a gyroscope is not needed). One
+    :class:`~sensor.exercises.base.Rep` per step cycle, with
+    ``start_s``/``end_s`` bounding the banded thigh's swing and ``direction``
+    ``right`` or ``left`` in the person's frame. The first cycle of a bout is
+    held back until the second confirms it; later ones are emitted once their
+    burst has died down.
+    """
+
+    exercise = "lateral-walk"
+
+    def __init__(self, rate_hz: float, params: LateralWalkParams | None = None, *, leg: str = "right") -> None:
+        self.params = params or LateralWalkParams()
+        super().__init__(rate_hz, self.params.swing, leg)
+
+    @staticmethod
+    def direction(swing: Swing) -> str:
+        """Travel direction (``right``/``left``, person's frame) of one cycle."""
+        return "right" if swing.area < 0 else "left"
+
+    def _reps(self, swings: list[Swing]) -> list[Rep]:
+        now = self._detector.now_s
+        return [Rep(self.exercise, s.start_s, s.end_s, direction=self.direction(s), emitted_at_s=now) for s in swings]

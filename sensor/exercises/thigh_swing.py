@@ -1,0 +1,404 @@
+"""Swing detection of the banded thigh, shared by the lateral and monster walk counters.
+
+The band may be turned any way on the thigh, so nothing here uses the band's
+axes: only rotation-invariant quantities are measured.
+
+1. *Burst signal*: the angular speed of the thigh (deg/s), from the
+   low-passed gyroscope or, without one, from the rate at which the direction
+   of gravity turns in the band's frame (low-passed specific force,
+   normalised); or, with ``loop_signal``, the rate of the area the gravity
+   direction sweeps round its slow mean, seen along gravity (deg²/s). It is
+   smoothed so one swing makes a single burst.
+2. *Bursts.* Each local maximum of the smoothed signal is a candidate; the
+   largest candidate within ``refractory_s`` wins. Its boundaries are where
+   the signal falls below ``edge_fraction`` of the peak on either side.
+3. *Swing side.* In a walk cycle the thigh moves twice: its own swing (foot
+   lifted, fast) and the pelvis travelling over the planted foot (slower). A
+   burst below ``small_fraction`` of the bout's typical swing is that second
+   movement and is skipped.
+4. *Posture.* A swing that takes the gravity direction further than
+   ``max_excursion_deg`` from its slow mean is not a banded step (lying
+   down, getting up or turning over move the thigh by much more) and ends
+   the bout.
+5. *Bouts.* Swings are reported only once ``bout_swings`` of them follow each
+   other at a regular period (``min_period_s`` to ``max_period_s``,
+   consecutive periods within ``period_ratio``), so that getting into
+   position, adjusting the band or shuffling round are not counted. Later
+   swings of the bout are reported as soon as they are settled.
+6. *Loop sense.* For each swing the signed area swept by the gravity
+   direction round its slow mean, seen along gravity, is kept (a proper
+   rotation of the band does not change it); the lateral-walk counter reads
+   the travel direction from it.
+
+Per-sample maths runs vectorised on grid-aligned micro-batches of
+``batch_s``: each push processes the samples up to the last complete batch
+and keeps the rest pending, so results never depend on how the stream was
+cut, no sample waits longer than one batch, and Python-level code runs only
+at candidate bursts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sensor.dsp.filters import StreamingSOS
+from sensor.dsp.resample import GridBlock
+from sensor.exercises.base import Rep
+from sensor.types import FloatArray
+from sensor.units import DEG_PER_RAD
+
+# Columns of the signal history: time (s), smoothed burst signal, running loop area,
+# angle of the gravity direction from its slow mean (deg).
+_T, _SIGNAL, _AREA, _DEV = range(4)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SwingParams:
+    """Parameters of :class:`SwingDetector` (units in the names).
+
+    Attributes
+    ----------
+    gravity_cutoff_hz : float
+        Low-pass cut-off of the accelerometer for the gravity direction, Hz.
+    gyro_cutoff_hz : float
+        Low-pass cut-off of the gyroscope, Hz.
+    speed_cutoff_hz : float
+        Low-pass cut-off of the burst signal, Hz (merges lift and set-down).
+    mean_tau_s : float
+        Time constant of the slow mean of the gravity direction, s.
+    min_speed_dps : float
+        Smallest burst peak, deg/s (deg²/s with ``loop_signal``).
+    edge_fraction : float
+        Swing boundaries: the signal falls below this share of the peak.
+    refractory_s : float
+        Of two candidate bursts closer than this, s, only the larger counts.
+    small_fraction : float
+        Bursts below this share of the bout's median burst are the pelvis
+        moving, not a swing.
+    min_period_s, max_period_s : float
+        Range of periods between swings of a bout, s.
+    period_ratio : float
+        Largest ratio between consecutive periods of a bout.
+    bout_swings : int
+        Regular swings needed before a bout is reported.
+    max_excursion_deg : float
+        Largest angle of the gravity direction from its slow mean during a
+        swing, deg: banded walks stay within it, lying down does not.
+    small_restarts : bool
+        A small burst restarts a bout not yet confirmed (when the pelvis
+        movement is much smaller than the swing, a large first burst is
+        getting into position, not a swing).
+    batch_s : float
+        Length of the grid-aligned micro-batches the signal maths runs on, s.
+    loop_signal : bool
+        Detect bursts on the rate of the loop area (deg²/s, thresholds in
+        the same units) instead of the angular speed.
+    """
+
+    gravity_cutoff_hz: float = 1.5
+    gyro_cutoff_hz: float = 3.0
+    speed_cutoff_hz: float = 1.5
+    mean_tau_s: float = 1.5
+    min_speed_dps: float = 20.0
+    edge_fraction: float = 0.3
+    refractory_s: float = 0.45
+    small_fraction: float = 0.45
+    min_period_s: float = 0.55
+    max_period_s: float = 3.2
+    period_ratio: float = 1.7
+    bout_swings: int = 3
+    max_excursion_deg: float = 30.0
+    small_restarts: bool = False
+    batch_s: float = 0.2
+    loop_signal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Swing:
+    """One swing of the banded thigh.
+
+    Attributes
+    ----------
+    start_s, end_s : float
+        Where the burst signal rises above / falls below ``edge_fraction`` of
+        its peak, s.
+    peak_s : float
+        Moment of the burst's peak, s.
+    peak_speed_dps : float
+        Burst peak, deg/s (deg²/s with ``loop_signal``).
+    area : float
+        Signed area swept by the gravity direction round its slow mean over
+        the swing, seen along gravity (rad², negative for a clockwise loop
+        seen from above).
+    excursion_deg : float
+        Largest angle of the gravity direction from its slow mean during the
+        swing, deg.
+    """
+
+    start_s: float
+    end_s: float
+    peak_s: float
+    peak_speed_dps: float
+    area: float
+    excursion_deg: float
+
+
+def _ew_sos(tau_s: float, rate_hz: float) -> FloatArray:
+    """First-order exponential smoother with time constant ``tau_s`` (s) as one SOS row."""
+    a = 1.0 - math.exp(-1.0 / (tau_s * rate_hz))
+    return np.array([[a, 0.0, 0.0, 1.0, a - 1.0, 0.0]])
+
+
+def _slice(block: GridBlock, start: int, stop: int) -> GridBlock:
+    """Rows ``start:stop`` of a grid block (the gap flag stays with the first row)."""
+    gyro = None if block.gyro is None else block.gyro[start:stop]
+    return GridBlock(block.t[start:stop], block.acc[start:stop], gyro, block.gap_before and start == 0)
+
+
+class SwingDetector:
+    """Streaming swing detector for a thigh-worn band on the uniform grid.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Grid rate, Hz.
+    params : SwingParams
+        Thresholds; see :class:`SwingParams`.
+
+    Attributes
+    ----------
+    now_s : float
+        Last grid time processed, s (NaN before the first sample).
+
+    Notes
+    -----
+    Data requirements: accelerometer; a gyroscope, when present, gives the
+    angular speed directly (cleaner than the turning of the gravity
+    direction, which also carries the leg's own acceleration). Memory is
+    bounded: a history of ``2 × max_period_s`` and the last few swings.
+    """
+
+    def __init__(self, rate_hz: float, params: SwingParams | None = None) -> None:
+        self.rate_hz = rate_hz
+        self.params = params or SwingParams()
+        p = self.params
+        self._batch = max(1, round(p.batch_s * rate_hz))
+        self._gravity = StreamingSOS.lowpass(p.gravity_cutoff_hz, rate_hz, 3)
+        self._gyro = StreamingSOS.lowpass(p.gyro_cutoff_hz, rate_hz, 3)
+        self._speed = StreamingSOS.lowpass(p.speed_cutoff_hz, rate_hz, 1)
+        self._mean = StreamingSOS(_ew_sos(p.mean_tau_s, rate_hz), 3)
+        self._keep = int(2.0 * p.max_period_s * rate_hz)
+        self._pending: list[GridBlock] = []
+        self.now_s = float("nan")
+        self._restart()
+
+    # --- streaming interface -------------------------------------------------
+
+    def push(self, block: GridBlock) -> list[Swing]:
+        """Consume grid samples; return the swings that became certain."""
+        if len(block) == 0:
+            return []
+        out: list[Swing] = []
+        if block.gap_before:
+            # A gap never joins two bouts: what came before is settled, then start afresh.
+            out += self._flush() + self._end_bout()
+            self._restart()
+        k = np.rint(block.t * self.rate_hz).astype(np.int64)
+        ends = np.flatnonzero((k + 1) % self._batch == 0)
+        if not len(ends):
+            self._pending.append(block)
+            return out
+        cut = int(ends[-1]) + 1
+        self._pending.append(_slice(block, 0, cut))
+        out += self._flush()
+        if cut < len(block):
+            self._pending.append(_slice(block, cut, len(block)))
+        return out
+
+    def finish(self) -> list[Swing]:
+        """End of stream: process what is pending and settle the last burst."""
+        out = self._flush() + self._end_bout()
+        self._restart()
+        return out
+
+    # --- signal maths ----------------------------------------------------------
+
+    def _restart(self) -> None:
+        for f in (self._gravity, self._gyro, self._speed, self._mean):
+            f.reset()
+        self._hist = np.empty((0, 4))
+        self._last_u: FloatArray | None = None
+        self._candidate: int | None = None  # history index of the best burst peak not yet settled
+        self._bout: list[Swing] = []
+        self._reported = 0
+
+    def _flush(self) -> list[Swing]:
+        if not self._pending:
+            return []
+        blocks, self._pending = self._pending, []
+        t = np.concatenate([b.t for b in blocks])
+        acc = np.concatenate([b.acc for b in blocks])
+        gyro = None if blocks[0].gyro is None else np.concatenate([b.gyro for b in blocks])  # type: ignore[misc]
+        self.now_s = float(t[-1])
+        return self._process(t, acc, gyro)
+
+    def _process(self, t: FloatArray, acc: FloatArray, gyro: FloatArray | None) -> list[Swing]:
+        # 1. gravity direction, its slow mean, and the area it sweeps round the mean.
+        g = self._gravity.push(acc)
+        u = g / np.linalg.norm(g, axis=1, keepdims=True)
+        mean = self._mean.push(u)
+        prev_u = u[:1] if self._last_u is None else self._last_u[None, :]
+        du = np.diff(u, axis=0, prepend=prev_u)
+        self._last_u = u[-1].copy()
+        area = np.einsum("ij,ij->i", np.cross(u - mean, du), mean)
+        # 2. the burst signal: rate of the loop area (deg²/s) or angular speed of the thigh (deg/s).
+        if self.params.loop_signal:
+            raw = np.abs(area) * (DEG_PER_RAD**2 * self.rate_hz)
+        elif gyro is None:
+            raw = np.linalg.norm(du, axis=1) * (DEG_PER_RAD * self.rate_hz)
+        else:
+            raw = np.linalg.norm(self._gyro.push(gyro), axis=1)
+        smooth = self._speed.push(raw[:, None])[:, 0]
+        base = len(self._hist)
+        area_sum = np.cumsum(area) + (self._hist[-1, _AREA] if base else 0.0)
+        dev_deg = np.linalg.norm(u - mean, axis=1) * DEG_PER_RAD
+        self._hist = np.concatenate((self._hist, np.column_stack((t, smooth, area_sum, dev_deg))))
+        # 3. candidate peaks: local maxima (the last sample waits for its successor).
+        s = self._hist[:, _SIGNAL]
+        idx = np.arange(max(base - 1, 1), len(s) - 1)
+        peaks = idx[(s[idx] > s[idx - 1]) & (s[idx] >= s[idx + 1]) & (s[idx] >= self.params.min_speed_dps)]
+        out: list[Swing] = []
+        for i in peaks.tolist():
+            out += self._offer(i)
+        out += self._settle()
+        self._trim()
+        return out
+
+    def _trim(self) -> None:
+        excess = len(self._hist) - self._keep
+        if excess > 0:
+            self._hist = self._hist[excess:]
+            if self._candidate is not None:
+                self._candidate = max(self._candidate - excess, 0)
+
+    # --- bursts and bouts -------------------------------------------------------
+
+    def _offer(self, i: int) -> list[Swing]:
+        """A new local maximum at history index ``i``."""
+        h = self._hist
+        c = self._candidate
+        if c is not None and h[i, _T] - h[c, _T] < self.params.refractory_s:
+            if h[i, _SIGNAL] > h[c, _SIGNAL]:
+                self._candidate = i
+            return []
+        out = self._settle(force=c is not None)
+        self._candidate = i
+        return out
+
+    def _settle(self, force: bool = False) -> list[Swing]:
+        """Turn the candidate into a swing once its end is seen and no larger peak can join it."""
+        c = self._candidate
+        if c is None:
+            return []
+        p = self.params
+        h = self._hist
+        peak = h[c, _SIGNAL]
+        after = np.flatnonzero(h[c:, _SIGNAL] < p.edge_fraction * peak)
+        ended = len(after) > 0
+        age = h[-1, _T] - h[c, _T]
+        # A burst that never dies down is settled after half the longest period, so nothing waits long.
+        if not force and not ((ended and age >= p.refractory_s) or age >= 0.5 * p.max_period_s):
+            return []
+        self._candidate = None
+        before = np.flatnonzero(h[: c + 1, _SIGNAL] < p.edge_fraction * peak)
+        i0 = int(before[-1]) if len(before) else 0
+        i1 = c + (int(after[0]) if ended else len(h) - 1 - c)
+        swing = Swing(
+            start_s=float(h[i0, _T]),
+            end_s=float(h[i1, _T]),
+            peak_s=float(h[c, _T]),
+            peak_speed_dps=float(peak),
+            area=float(h[i1, _AREA] - h[i0, _AREA]),
+            excursion_deg=float(np.max(h[i0 : i1 + 1, _DEV])),
+        )
+        return self._add(swing)
+
+    def _add(self, swing: Swing) -> list[Swing]:
+        p = self.params
+        if swing.excursion_deg > p.max_excursion_deg:
+            # Thigh turning far from its mean posture: lying down, getting up, turning over.
+            self._bout = []
+            self._reported = 0
+            return []
+        bout = self._bout
+        if bout:
+            typical = float(np.median([s.peak_speed_dps for s in bout[-5:]]))
+            if swing.peak_speed_dps < p.small_fraction * typical:
+                if p.small_restarts and len(bout) < p.bout_swings:
+                    # An unconfirmed bout led by one large movement (getting into position) starts afresh.
+                    self._bout = [swing]
+                return []  # otherwise the pelvis travelling over the planted foot
+            period = swing.peak_s - bout[-1].peak_s
+            prev_period = bout[-1].peak_s - bout[-2].peak_s if len(bout) >= 2 else period
+            regular = (
+                p.min_period_s <= period <= p.max_period_s
+                and 1.0 / p.period_ratio <= period / prev_period <= p.period_ratio
+                and swing.peak_speed_dps * p.small_fraction <= typical
+            )
+            if not regular:
+                self._bout = [swing]
+                self._reported = 0
+                return []
+        bout.append(swing)
+        if len(bout) < p.bout_swings:
+            return []
+        out = bout[self._reported :]
+        self._reported = len(bout)
+        excess = len(bout) - 5
+        if excess > 0:
+            del bout[:excess]
+            self._reported -= excess
+        return out
+
+    def _end_bout(self) -> list[Swing]:
+        out = self._settle(force=True)
+        self._bout = []
+        self._reported = 0
+        return out
+
+
+class SwingCounter:
+    """Base of the walk counters: a :class:`SwingDetector` whose swings :meth:`_reps` turns into reps.
+
+    Parameters
+    ----------
+    rate_hz : float
+        Grid rate, Hz.
+    swing : SwingParams
+        Swing detection thresholds.
+    leg : str
+        ``right`` or ``left``: the thigh wearing the band.
+    """
+
+    exercise = ""
+
+    def __init__(self, rate_hz: float, swing: SwingParams, leg: str) -> None:
+        if leg not in ("right", "left"):
+            raise ValueError(f"leg must be 'right' or 'left', got {leg!r}")
+        self.rate_hz = rate_hz
+        self.leg = leg
+        self._detector = SwingDetector(rate_hz, swing)
+
+    def push(self, block: GridBlock) -> list[Rep]:
+        """Consume grid samples; return the reps that became certain."""
+        return self._reps(self._detector.push(block))
+
+    def finish(self) -> list[Rep]:
+        """End of stream: return the reps still pending."""
+        return self._reps(self._detector.finish())
+
+    def _reps(self, swings: list[Swing]) -> list[Rep]:
+        raise NotImplementedError
