@@ -20,6 +20,9 @@ import numpy as np
 from sensor.errors import UsageError
 from sensor.exercises.base import EXERCISES, Counter, Rep
 from sensor.exercises.clamshell import ClamshellCounter, ClamshellParams
+from sensor.exercises.lateral_walk import LateralWalkCounter
+from sensor.exercises.monster_walk import MonsterWalkCounter
+from sensor.exercises.recognition import ExerciseRecogniser
 from sensor.dsp.resample import GridBlock, UniformResampler
 from sensor.recording.v1 import Recording
 from sensor.session import (
@@ -111,11 +114,7 @@ def build_counter(exercise: str, config: PipelineConfig) -> Counter:
     if exercise == "clamshell":
         return ClamshellCounter(rate, ClamshellParams(min_rom_deg=config.min_rom_deg))
     if exercise == "lateral-walk":
-        from sensor.exercises.lateral_walk import LateralWalkCounter
-
         return LateralWalkCounter(rate, leg=config.leg)
-    from sensor.exercises.monster_walk import MonsterWalkCounter
-
     return MonsterWalkCounter(rate, leg=config.leg)
 
 
@@ -143,8 +142,6 @@ class Pipeline:
         self._counters = [build_counter(name, self.config) for name in names]
         self._recogniser = None
         if self.config.exercise == "auto":
-            from sensor.exercises.recognition import ExerciseRecogniser
-
             self._recogniser = ExerciseRecogniser(self.config.grid_rate_hz)
         # Sets that no late rep can change any more, and the reps still open to regrouping.
         self._final_sets: list[SetResult] = []
