@@ -237,9 +237,7 @@ class BandLink:
         while True:
             await asyncio.sleep(min(delay_s, max(0.0, deadline - time.monotonic())))
             try:
-                # One attempt may not outlive the deadline: an absent band can stall a connect for ~30 s.
-                remaining_s = max(1.0, deadline - time.monotonic())
-                await asyncio.wait_for(self._open(start_streaming=True, max_attempts=1), remaining_s)
+                await self._open(start_streaming=True, max_attempts=1)
                 return
             except _LINK_ERRORS as exc:
                 if time.monotonic() >= deadline:
