@@ -35,8 +35,11 @@ from sensor.session import (
     group_sets,
 )
 from sensor.types import Event, SampleBlock
+from sensor.units import G_STANDARD
 
 LEGS: tuple[str, ...] = ("right", "left")
+#: Slowest input rate the counters are built for, Hz (slower data is analysed, with a warning).
+MIN_RATE_HZ = 20.0
 
 #: Longest a counter may hold a rep back after it ended, s (bounds set regrouping).
 _LATEST_REP_S = 30.0
@@ -161,6 +164,7 @@ class Pipeline:
         self._dt_hist: dict[float, int] = {}
         self._recent_blocks: deque[tuple[float, int]] = deque()
         self._link_drops = 0
+        self._acc_norm_sum = 0.0
         self._decode_errors = 0
 
     # -- streaming ---------------------------------------------------------
@@ -283,6 +287,7 @@ class Pipeline:
             self._has_gyro = block.has_gyro
             self._first_s = block.start_s
         self._n_samples += len(block)
+        self._acc_norm_sum += float(np.linalg.norm(block.acc, axis=1).sum())
         dt = np.diff(block.t if np.isnan(self._last_s) else np.concatenate(([self._last_s], block.t)))
         # A histogram of 1 ms bins keeps the median rate exact enough in O(1) memory.
         bins, counts = np.unique(np.round(dt, 3), return_counts=True)
@@ -314,6 +319,20 @@ class Pipeline:
             warnings.append("no samples")
         elif not sets:
             warnings.append("no reps found")
+        rate_hz = self._median_rate_hz()
+        if self._n_samples and rate_hz < MIN_RATE_HZ:
+            warnings.append(f"the sample rate ({rate_hz:.0f} Hz) is below the {MIN_RATE_HZ:.0f} Hz counting needs")
+        mean_norm = self._acc_norm_sum / self._n_samples if self._n_samples else G_STANDARD
+        if not 0.6 * G_STANDARD <= mean_norm <= 1.4 * G_STANDARD:
+            warnings.append(
+                f"acceleration averages {mean_norm:.2f} in magnitude, far from 9.81 m/s²: "
+                "check that the file is in m/s² (not g)"
+            )
+        if self._resampler.gaps:
+            warnings.append(
+                f"{self._resampler.gaps} gap(s) in the data ({self._resampler.missing_s:.1f} s missing): "
+                "nothing is counted inside a gap"
+            )
         if self._link_drops:
             warnings.append(f"the band disconnected {self._link_drops} time(s)")
         if self._decode_errors:
@@ -321,7 +340,7 @@ class Pipeline:
         if self._recogniser is not None:
             warnings.extend(self._recogniser.warnings())
         return Quality(
-            rate_hz=self._median_rate_hz(),
+            rate_hz=rate_hz,
             duration_s=0.0 if self._n_samples == 0 else float(self._last_s - self._first_s),
             gaps=self._resampler.gaps,
             missing_s=float(self._resampler.missing_s),

@@ -162,3 +162,19 @@ def test_auto_mode_does_not_depend_on_block_sizes(mixed_session) -> None:
     assert whole.count > 0
     assert same_reps(small.result(), whole)
     assert [s.exercise for s in small.result().sets] == [s.exercise for s in whole.sets]
+
+
+def test_data_in_g_instead_of_ms2_is_flagged(clean_set) -> None:
+    samples = clean_set.samples
+    in_g = SampleBlock(samples.t, samples.acc / 9.80665, samples.gyro)
+    result = analyze_samples(in_g, CLAMSHELL)
+    assert any("not g" in w for w in result.quality.warnings)
+    assert not any("not g" in w for w in analyze_samples(samples, CLAMSHELL).quality.warnings)
+
+
+def test_gaps_are_reported_as_a_warning(clean_set) -> None:
+    samples = clean_set.samples
+    kept = (samples.t < 5.0) | (samples.t > 7.0)
+    result = analyze_samples(SampleBlock(samples.t[kept], samples.acc[kept], samples.gyro[kept]), CLAMSHELL)
+    assert result.quality.gaps == 1
+    assert any(w.startswith("1 gap(s) in the data (2.0 s missing)") for w in result.quality.warnings)
