@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,11 @@ def test_a_cut_off_recording_is_analysed_with_a_warning(tmp_path: Path) -> None:
     doc = analyze_json(str(path), "-e", "clamshell")
     assert doc["count"] > 0
     assert any("cut-off" in w for w in doc["quality"]["warnings"])
+
+
+def test_plot_without_matplotlib_says_how_to_install_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # what Python does for a module that is not installed
+    result = runner.invoke(app, ["analyze", str(DEMO), "--plot", str(tmp_path / "x.png")])
+    assert result.exit_code == 2
+    assert "pip install 'repband[plot]'" in result.output
+    assert not (tmp_path / "x.png").exists()
