@@ -69,6 +69,11 @@ class PipelineConfig:
         Smallest clamshell opening counted, deg.
     grid_rate_hz : float
         Rate of the uniform grid the counters run on, Hz.
+    max_gap_s : float
+        Longest hole in the data bridged by interpolation, s: one or two lost
+        BLE packets (up to ~0.7 s each) must not restart a rep in progress;
+        a straight line through a gap cannot create a rep, and longer gaps
+        restart every stage.
     """
 
     exercise: str = "auto"
@@ -76,6 +81,7 @@ class PipelineConfig:
     set_gap_s: float = 10.0
     min_rom_deg: float = 10.0
     grid_rate_hz: float = 25.0
+    max_gap_s: float = 1.5
 
     def __post_init__(self) -> None:
         if self.exercise not in ("auto", *EXERCISES):
@@ -88,6 +94,8 @@ class PipelineConfig:
             raise UsageError(f"set gap {self.set_gap_s} s is out of range (1 to 600 s)")
         if not 2.0 <= self.min_rom_deg <= 60.0:
             raise UsageError(f"minimum ROM {self.min_rom_deg} deg is out of range (2 to 60 deg)")
+        if not 0.1 <= self.max_gap_s <= 5.0:
+            raise UsageError(f"longest bridged gap {self.max_gap_s} s is out of range (0.1 to 5 s)")
         if not 10.0 <= self.grid_rate_hz <= 100.0:
             raise UsageError(f"grid rate {self.grid_rate_hz} Hz is out of range (10 to 100 Hz)")
 
@@ -140,7 +148,7 @@ class Pipeline:
 
     def __init__(self, config: PipelineConfig | None = None) -> None:
         self.config = config or PipelineConfig()
-        self._resampler = UniformResampler(self.config.grid_rate_hz)
+        self._resampler = UniformResampler(self.config.grid_rate_hz, self.config.max_gap_s)
         names = EXERCISES if self.config.exercise == "auto" else (self.config.exercise,)
         self._counters = [build_counter(name, self.config) for name in names]
         self._recogniser = None

@@ -178,3 +178,14 @@ def test_gaps_are_reported_as_a_warning(clean_set) -> None:
     result = analyze_samples(SampleBlock(samples.t[kept], samples.acc[kept], samples.gyro[kept]), CLAMSHELL)
     assert result.quality.gaps == 1
     assert any(w.startswith("1 gap(s) in the data (2.0 s missing)") for w in result.quality.warnings)
+
+
+def test_a_lost_packet_mid_rep_does_not_lose_the_rep(clean_set) -> None:
+    samples = clean_set.samples
+    rep = clean_set.truth.reps[3]
+    # About two lost BLE packets (1.2 s) around the top of a rep.
+    kept = (samples.t < rep.peak_s - 0.6) | (samples.t > rep.peak_s + 0.6)
+    holed = SampleBlock(samples.t[kept], samples.acc[kept], samples.gyro[kept])
+    result = analyze_samples(holed, CLAMSHELL)
+    assert result.count == clean_set.truth.count
+    assert result.quality.gaps == 0
