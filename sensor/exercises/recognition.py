@@ -129,7 +129,7 @@ class RecognitionParams:
         the squat itself, farther is sitting or lying.
     """
 
-    window_s: float = 0.5
+    window_s: float = 0.25
     history_s: float = 90.0
     reference_lookback_s: float = 45.0
     context_s: float = 4.0
