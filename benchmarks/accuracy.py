@@ -40,7 +40,8 @@ from sensor.session import SessionResult
 from sensor.synth import DISTRACTORS, EXERCISES, SimulationConfig, simulate, simulate_session
 from sensor.synth.truth import TruthRep, TruthSet
 
-DEFAULT_DEVSET = Path("/work/shared/devset")
+#: The labelled dev set lives next to the checkout, in ``../shared/devset``.
+DEFAULT_DEVSET = Path(__file__).resolve().parents[2] / "shared" / "devset"
 RATES_HZ = (25.0, 52.0, 100.0, 200.0)
 NOISE_SCALES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 DROP_RATES = (0.0, 0.0, 0.02, 0.05, 0.15)
