@@ -31,13 +31,19 @@ from sensor.session import (
     Quality,
     SessionResult,
     SetResult,
-    build_sets,
+    SetRule,
     group_sets,
+    partition_sets,
 )
 from sensor.types import Event, SampleBlock
 from sensor.units import G_STANDARD
 
 LEGS: tuple[str, ...] = ("right", "left")
+#: Under ``auto``: fewer reps than this in a bout is fidgeting or adjusting, not a set.
+AUTO_MIN_SET_REPS = 3
+#: Under ``auto``: a bout judged an exercise with less confidence (0–1) is other movement, such as
+#: ordinary walking (measured: walking forward 0.00–0.01, real sets 0.18 and up).
+AUTO_MIN_CONFIDENCE = 0.1
 #: Slowest input rate the counters are built for, Hz (slower data is analysed, with a warning).
 MIN_RATE_HZ = 20.0
 
@@ -158,6 +164,12 @@ class Pipeline:
         self._final_sets: list[SetResult] = []
         self._pending: list[CountedRep] = []
         self._pending_sets: tuple[SetResult, ...] = ()
+        self._final_rejected = 0
+        self._pending_rejected = 0
+        # Under recognition, bouts that are too short or not recognised as an exercise are not sets.
+        self._rule = SetRule(
+            min_reps=AUTO_MIN_SET_REPS, min_confidence=AUTO_MIN_CONFIDENCE
+        ) if self.config.exercise == "auto" else SetRule()
         self._last_rep: Rep | None = None
         # Grid samples waiting to reach _MIN_GRID_BLOCK (tiny blocks cost per-call overhead in every stage).
         self._grid_buffer: list[GridBlock] = []
@@ -273,7 +285,9 @@ class Pipeline:
         done = [g for g in groups[:-1] if max(c.rep.end_s for c in g) < horizon]
         if done:
             previous = self._final_sets[-1].end_s if self._final_sets else None
-            self._final_sets.extend(build_sets([c for g in done for c in g], self.config.set_gap_s, previous))
+            sets, rejected = partition_sets([c for g in done for c in g], self.config.set_gap_s, previous, self._rule)
+            self._final_sets.extend(sets)
+            self._final_rejected += len(rejected)
             frozen = {id(c) for g in done for c in g}
             grouped = {id(c) for g in groups for c in g}
             # Reps of open sets stay; a stray rep outside every set is forgotten once too old to join one.
@@ -282,7 +296,8 @@ class Pipeline:
                 if id(c) not in frozen and (id(c) in grouped or c.rep.end_s >= horizon)
             ]
         previous = self._final_sets[-1].end_s if self._final_sets else None
-        self._pending_sets = build_sets(self._pending, self.config.set_gap_s, previous)
+        self._pending_sets, rejected = partition_sets(self._pending, self.config.set_gap_s, previous, self._rule)
+        self._pending_rejected = len(rejected)
 
     def _note_event(self, event: Event) -> None:
         if event.kind == "disconnected":
@@ -340,6 +355,12 @@ class Pipeline:
             warnings.append(
                 f"{self._resampler.gaps} gap(s) in the data ({self._resampler.missing_s:.1f} s missing): "
                 "nothing is counted inside a gap"
+            )
+        rejected = self._final_rejected + self._pending_rejected
+        if rejected:
+            warnings.append(
+                f"{rejected} short or unrecognised bout(s) of movement were not counted "
+                "(give --exercise to count them)"
             )
         if self._link_drops:
             warnings.append(f"the band disconnected {self._link_drops} time(s)")

@@ -259,10 +259,35 @@ def build_set(group: Sequence[CountedRep], rest_before_s: float | None) -> SetRe
     )
 
 
-def build_sets(
-    reps: Sequence[CountedRep], set_gap_s: float, previous_end_s: float | None = None
-) -> tuple[SetResult, ...]:
-    """Group reps into sets and summarise each.
+@dataclass(frozen=True)
+class SetRule:
+    """What a bout of reps needs to count as a set.
+
+    Attributes
+    ----------
+    min_reps : int
+        Fewer reps are a bout of fidgeting or adjusting, not a set.
+    min_confidence : float
+        Recognition confidence (0–1) below which the bout was movement that is
+        none of the exercises (ordinary walking); ignored when the exercise was given.
+    """
+
+    min_reps: int = 1
+    min_confidence: float = 0.0
+
+    def accepts(self, candidate: SetResult) -> bool:
+        """True when ``candidate`` counts as a set."""
+        confident = candidate.confidence is None or candidate.confidence >= self.min_confidence
+        return candidate.count >= self.min_reps and confident
+
+
+def partition_sets(
+    reps: Sequence[CountedRep],
+    set_gap_s: float,
+    previous_end_s: float | None = None,
+    rule: SetRule = SetRule(),
+) -> tuple[tuple[SetResult, ...], tuple[SetResult, ...]]:
+    """Group reps into bouts and split them into sets and rejected bouts.
 
     Parameters
     ----------
@@ -271,15 +296,30 @@ def build_sets(
         Pause that splits sets, s.
     previous_end_s : float, optional
         End of the set before these reps, s (for the first set's rest).
+    rule : SetRule, optional
+        What a bout needs to count.
+
+    Returns
+    -------
+    sets, rejected : tuple of SetResult
+        Rest before a set is measured from the previous accepted set.
     """
     sets: list[SetResult] = []
+    rejected: list[SetResult] = []
     for group in group_sets(reps, set_gap_s):
         end = sets[-1].end_s if sets else previous_end_s
         rest = None if end is None else max(0.0, min(c.rep.start_s for c in group) - end)
         built = build_set(group, rest)
         if built is not None:
-            sets.append(built)
-    return tuple(sets)
+            (sets if rule.accepts(built) else rejected).append(built)
+    return tuple(sets), tuple(rejected)
+
+
+def build_sets(
+    reps: Sequence[CountedRep], set_gap_s: float, previous_end_s: float | None = None
+) -> tuple[SetResult, ...]:
+    """Group reps into sets (every bout counts) and summarise each; see :func:`partition_sets`."""
+    return partition_sets(reps, set_gap_s, previous_end_s)[0]
 
 
 def set_tempo(exercise: str, reps: Sequence[Rep]) -> dict[str, float | str]:

@@ -189,3 +189,11 @@ def test_a_lost_packet_mid_rep_does_not_lose_the_rep(clean_set) -> None:
     result = analyze_samples(holed, CLAMSHELL)
     assert result.count == clean_set.truth.count
     assert result.quality.gaps == 0
+
+
+@pytest.mark.parametrize("activity", ["walk-forward", "fidget"])
+def test_auto_counts_no_set_in_ordinary_walking_or_fidgeting(activity: str) -> None:
+    for seed in (1, 2):
+        samples = simulate(SimulationConfig(exercise=activity, duration_s=60.0, seed=seed)).samples
+        result = analyze_samples(samples, PipelineConfig(exercise="auto"))
+        assert result.count == 0, (activity, seed, [(s.exercise, s.count) for s in result.sets])

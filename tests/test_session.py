@@ -101,3 +101,17 @@ def test_json_leaves_out_keys_that_do_not_apply() -> None:
     assert set(rep) == {"index", "start_s", "end_s", "duration_s"}
     assert "strides" not in doc["sets"][0] and "confidence" not in doc["sets"][0]
     assert "tempo" not in doc["sets"][0]["tempo"]
+
+
+def test_a_set_rule_rejects_short_or_unrecognised_bouts_and_rest_skips_them() -> None:
+    from sensor.session import SetRule, partition_sets
+
+    walk = [CountedRep(Rep("lateral-walk", float(i), i + 0.8), 0.9, "lateral-walk") for i in range(5)]
+    stroll = [CountedRep(Rep("lateral-walk", 30.0 + i, 30.8 + i), 0.01, "lateral-walk") for i in range(8)]
+    blip = [CountedRep(Rep("clamshell", 60.0, 62.0), 1.0, "clamshell")]
+    later = [CountedRep(Rep("lateral-walk", 90.0 + i, 90.8 + i), 0.8, "lateral-walk") for i in range(4)]
+    sets, rejected = partition_sets(walk + stroll + blip + later, 10.0, rule=SetRule(min_reps=3, min_confidence=0.1))
+    assert [s.count for s in sets] == [5, 4]
+    assert [s.count for s in rejected] == [8, 1]
+    assert sets[1].rest_before_s == pytest.approx(90.0 - 4.8)
+    assert len(build_sets(walk + stroll + blip + later, 10.0)) == 4  # without a rule every bout counts
