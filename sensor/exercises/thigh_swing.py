@@ -25,6 +25,13 @@ axes: only rotation-invariant quantities are measured.
    consecutive periods within ``period_ratio``), so that getting into
    position, adjusting the band or shuffling round are not counted. Later
    swings of the bout are reported as soon as they are settled.
+   *Look-back.* The swings that open a bout often fail the tests above (the
+   first step from standstill is larger, the next one's partner movement is
+   mistaken for it, a missed burst breaks the rhythm), so when a bout is
+   confirmed the unreported swings just before it are searched backwards:
+   one is taken when its period to the next fits the bout's rhythm and it is
+   at least ``lookback_fraction`` of the bout's typical swing (the largest
+   such one, since the pelvis movement sits in between).
 6. *Loop sense.* For each swing the signed area swept by the gravity
    direction round its slow mean, seen along gravity, is kept (a proper
    rotation of the band does not change it); the lateral-walk counter reads
@@ -87,6 +94,9 @@ class SwingParams:
     max_excursion_deg : float
         Largest angle of the gravity direction from its slow mean during a
         swing, deg: banded walks stay within it, lying down does not.
+    lookback_fraction : float
+        Unreported swings before a newly confirmed bout are added to it when
+        they fit its rhythm and are at least this share of its median burst.
     small_restarts : bool
         A small burst restarts a bout not yet confirmed (when the pelvis
         movement is much smaller than the swing, a large first burst is
@@ -111,6 +121,7 @@ class SwingParams:
     period_ratio: float = 1.7
     bout_swings: int = 3
     max_excursion_deg: float = 30.0
+    lookback_fraction: float = 0.3
     small_restarts: bool = False
     batch_s: float = 0.2
     loop_signal: bool = False
@@ -234,6 +245,7 @@ class SwingDetector:
         self._candidate: int | None = None  # history index of the best burst peak not yet settled
         self._bout: list[Swing] = []
         self._reported = 0
+        self._unreported: list[Swing] = []  # settled since the last report, for the look-back
 
     def _flush(self) -> list[Swing]:
         if not self._pending:
@@ -332,7 +344,10 @@ class SwingDetector:
             # Thigh turning far from its mean posture: lying down, getting up, turning over.
             self._bout = []
             self._reported = 0
+            self._unreported = []  # and the look-back never reaches across it
             return []
+        # Bounded: a bout confirms within a few swings of its opening ones.
+        self._unreported = self._unreported[-(2 * p.bout_swings + 4) :] + [swing]
         bout = self._bout
         if bout:
             typical = float(np.median([s.peak_speed_dps for s in bout[-5:]]))
@@ -355,13 +370,39 @@ class SwingDetector:
         bout.append(swing)
         if len(bout) < p.bout_swings:
             return []
-        out = bout[self._reported :]
+        out = (self._look_back() if self._reported == 0 else []) + bout[self._reported :]
         self._reported = len(bout)
+        self._unreported = []
         excess = len(bout) - 5
         if excess > 0:
             del bout[:excess]
             self._reported -= excess
         return out
+
+    def _look_back(self) -> list[Swing]:
+        """Unreported swings before the just-confirmed bout that fit its rhythm, oldest first."""
+        p = self.params
+        bout = self._bout
+        floor = p.lookback_fraction * float(np.median([s.peak_speed_dps for s in bout]))
+        nxt, period = bout[0], bout[1].peak_s - bout[0].peak_s
+        pool = [s for s in self._unreported if s.peak_s < nxt.peak_s and s.peak_speed_dps >= floor]
+        found: list[Swing] = []
+        while pool:
+            gaps = np.array([nxt.peak_s - s.peak_s for s in pool])
+            fits = np.flatnonzero(
+                (gaps >= p.min_period_s)
+                & (gaps <= p.max_period_s)
+                & (gaps >= period / p.period_ratio)
+                & (gaps <= period * p.period_ratio)
+            )
+            if not len(fits):
+                break
+            # The largest fitting burst: the pelvis movement between two swings is smaller.
+            best = int(fits[np.argmax([pool[i].peak_speed_dps for i in fits])])
+            nxt, period = pool[best], float(gaps[best])
+            found.append(nxt)
+            pool = pool[:best]
+        return found[::-1]
 
     def _end_bout(self) -> list[Swing]:
         out = self._settle(force=True)

@@ -21,8 +21,8 @@ _CLEAN_ERRORS = clean_set_errors("lateral-walk", lambda leg: LateralWalkCounter(
 
 
 def test_most_clean_sets_are_counted_exactly() -> None:
-    # Measured: 9 of the 16 clean sets exact; the misses are people whose loops are small or mixed.
-    assert sum(e == 0 for e in _CLEAN_ERRORS) >= 9
+    # Measured: 11 of the 16 clean sets exact; the misses are people whose loops are small or mixed.
+    assert sum(e == 0 for e in _CLEAN_ERRORS) >= 11
 
 
 @pytest.mark.xfail(reason="measured limitation: small loops of some people are missed (errors down to -7)",
@@ -57,7 +57,7 @@ def test_no_steps_when_there_is_no_walk(scenario: str) -> None:
         assert count(lateral(), rec.samples) == []
 
 
-@pytest.mark.xfail(reason="measured limitation: fidgeting gives ~2 steps a minute, forward walking 25-35",
+@pytest.mark.xfail(reason="measured limitation: fidgeting gives ~2 steps a minute, forward walking 25-38",
                    strict=False)
 @pytest.mark.parametrize("scenario", ["fidget", "walk-forward"])
 def test_no_steps_when_fidgeting_or_walking_forward(scenario: str) -> None:
@@ -89,3 +89,20 @@ def test_steps_do_not_depend_on_how_the_stream_is_cut(sizes: list[int]) -> None:
     got = [(r.start_s, r.end_s, r.direction) for r in count(lateral(), _SESSION, sizes)]
     assert [g[2] for g in got] == [r[2] for r in reference]
     np.testing.assert_allclose([g[:2] for g in got], [r[:2] for r in reference], atol=1e-9)
+
+
+@pytest.mark.parametrize("seed, leg", [(9, "right"), (11, "right"), (26, "left")])
+def test_the_opening_cycle_of_a_walk_is_counted(seed: int, leg: str) -> None:
+    # These sets open with a swing much larger than the next ones (or followed by a small loop), which
+    # restarted the unconfirmed bout and lost the first cycle; the look-back recovers it.
+    rec = simulate(SimulationConfig(exercise="lateral-walk", reps=10, seed=seed, leg=leg, noise_scale=0, drop_rate=0))
+    first = rec.truth.reps[0]
+    opening = [r for r in count(lateral(leg), rec.samples) if r.start_s < first.end_s and r.end_s > first.start_s]
+    assert [r.direction for r in opening] == [first.direction]
+
+
+@pytest.mark.parametrize("seed, leg", [(0, "left"), (5, "left"), (10, "right")])
+def test_sets_whose_opening_swings_broke_the_rhythm_are_counted_exactly(seed: int, leg: str) -> None:
+    # Measured without the look-back: -2, -1 and -1 (the opening swings of the walk were dropped).
+    rec = simulate(SimulationConfig(exercise="lateral-walk", reps=10, seed=seed, leg=leg, noise_scale=0, drop_rate=0))
+    assert len(count(lateral(leg), rec.samples)) == rec.truth.count
