@@ -157,7 +157,7 @@ def analyze(
             target = plot if len(paths) == 1 else plot.with_name(f"{plot.stem}-{path.stem}{plot.suffix}")
             plot_session(recording.samples, result, target, title=f"{path.name}: {result.exercise}, {result.count}")
             if not as_json:
-                console.print(f"plot written to {target}")
+                console.print(f"plot written to {target}", highlight=False, soft_wrap=True)
         if as_json:
             documents.append(result.to_json_dict(str(path)))
         else:

@@ -22,7 +22,11 @@ def render_summary(result: SessionResult, console: Console, *, file: str | None 
         Recording name for the heading.
     """
     heading = f"{file}: " if file else ""
-    console.print(f"[bold]{heading}{result.exercise}, {result.count} counted in {len(result.sets)} set(s)[/bold]")
+    # Plain lines are soft-wrapped: a long path must not split the headline in a pipe or log.
+    console.print(
+        f"[bold]{heading}{result.exercise}, {result.count} counted in {len(result.sets)} set(s)[/bold]",
+        soft_wrap=True,
+    )
     if result.sets:
         console.print(_sets_table(result.sets))
         for number, s in enumerate(result.sets, start=1):
@@ -30,10 +34,11 @@ def render_summary(result: SessionResult, console: Console, *, file: str | None 
     q = result.quality
     console.print(
         f"quality: {q.rate_hz:.1f} Hz, {q.duration_s:.1f} s, "
-        f"{'gyro' if q.has_gyro else 'no gyro'}, {q.gaps} gap(s) ({q.missing_s:.1f} s missing)"
+        f"{'gyro' if q.has_gyro else 'no gyro'}, {q.gaps} gap(s) ({q.missing_s:.1f} s missing)",
+        soft_wrap=True,
     )
     for warning in q.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
 
 
 def _fmt(value: float | str | None, digits: int = 1, unit: str = "") -> str:

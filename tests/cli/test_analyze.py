@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -49,10 +50,14 @@ def test_several_files_give_a_json_list() -> None:
     assert isinstance(docs, list) and len(docs) == 2 and docs[0]["count"] == docs[1]["count"]
 
 
-def test_table_shows_sets_and_reps() -> None:
-    result = runner.invoke(app, ["analyze", str(DEMO), "-e", "clamshell"])
+def test_table_shows_sets_and_reps(tmp_path: Path) -> None:
+    # A path longer than the terminal is wide must not break the headline across lines.
+    deep = tmp_path / ("long-folder-name-" * 6) / DEMO.name
+    deep.parent.mkdir()
+    shutil.copy(DEMO, deep)
+    result = runner.invoke(app, ["analyze", str(deep), "-e", "clamshell"])
     assert result.exit_code == 0, result.output
-    assert "clamshell, 30 counted in 2 set(s)" in result.output
+    assert f"{deep}: clamshell, 30 counted in 2 set(s)" in result.output
     assert "Set 2: clamshell" in result.output and "tempo" in result.output
 
 
