@@ -3,23 +3,29 @@
 Physics. In a monster walk (half squat, wide stance, alternating diagonal
 steps) the banded thigh flexes forward during its own step (extends when
 walking backward) and swings back while the body passes over its planted
-foot during the other leg's step. Its inclination therefore oscillates once
-per stride (two steps). The direction of gravity in the band's frame,
-``u = lowpass(acc) / |lowpass(acc)|``, turns with that inclination whatever
-the band's rotation about the thigh; its deviation from a slow running mean
-is projected on its principal direction (the leading eigenvector of a running
-covariance, sign kept continuous), giving a swing angle in degrees. Turning
-points of that angle are found with a hysteresis that scales with the
-running swing amplitude (a running median first removes foot-strike shocks,
-which a low-pass alone turns into spurious turns); the interval from one peak
-to the next is one stride.
+foot during the other leg's step. Its inclination from vertical therefore
+oscillates once per stride (two steps) about the squat's depth. The band is
+strapped with one of its axes along the thigh, so the inclination is the
+angle between the gravity direction ``u = lowpass(median(acc))`` and the band
+axis nearest it while standing, whatever the band's rotation about the
+thigh (a running median first removes foot-strike shocks, which a low-pass
+alone turns into spurious turns). Its peaks are found with a hysteresis that
+scales with the running swing amplitude, bounded so that getting into the
+squat does not inflate it; the interval from one peak to the next is one
+stride.
 
-A stride counts only inside a bout of regular strides, in a squat: the stride
-period must lie in ``min_period_s``..``max_period_s``, its peak-to-peak
-swing in ``min_swing_deg``..``max_swing_deg``, and the thigh must be
-inclined (see ``max_upright``). Ordinary walking is upright and has a shorter
-stride (cadence above ~100 steps/min); shuffles and band adjustments are
-mostly upright or give single irregular swings that never make a bout.
+A stride counts only inside a bout of regular strides, in a squat:
+- the stride period lies in ``min_period_s``..``max_period_s`` and its swing
+  in ``min_swing_deg``..``max_swing_deg``;
+- the thigh is inclined ``min_squat_deg``..``max_squat_deg`` from the last
+  still standing posture (ordinary walking stays within ~11 deg of it,
+  sitting and lying are further than the range);
+- a foot landed during it (a shock of at least ``min_shock``): moving the leg
+  while lying or sitting lands none;
+- the squat kept its depth since the last stride (``max_drift_deg``): lying
+  down or getting up passes through a squat's inclination.
+The peak that opens a bout also ends a stride when it rises like the strides
+after it (the banded leg stepped first while sinking into the squat).
 
 Convention. For each counted stride two reps are emitted: the banded thigh's
 swing (``leg="banded"``: the quicker half of the stride, peak to valley or
@@ -32,6 +38,7 @@ accelerometer alone suffices.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,26 +62,49 @@ class MonsterWalkParams:
         Low-pass cut-off giving the gravity direction, Hz.
     mean_hz : float
         Cut-off of the slow running mean the swing is measured from, Hz.
-    axis_hz : float
-        Cut-off of the running covariance that gives the swing direction, Hz.
     amplitude_hz : float
         Cut-off of the running mean absolute swing angle, Hz.
     hysteresis : float
         Turning-point hysteresis as a share of the running mean absolute swing.
-    min_hysteresis_deg : float
-        Floor of that hysteresis, deg.
+    min_hysteresis_deg, max_hysteresis_deg : float
+        Bounds of that hysteresis, deg (the swing of getting into the squat
+        would otherwise inflate it past the first strides' swings).
     min_period_s, max_period_s : float
         Stride (two steps) period range, s.
     period_ratio : float
         Largest ratio between consecutive stride periods within a bout.
     min_swing_deg, max_swing_deg : float
         Peak-to-peak swing range of a stride, deg.
+    min_shock : float
+        Smallest foot-strike shock within a stride, m/s²: stepping lands a
+        foot; moving the leg lying or sitting does not.
+    max_drift_deg : float
+        Largest turn of the slow gravity direction from one stride's peak to
+        the next, deg: the squat holds its depth; lying down or getting up
+        passes through it.
     confirm_strides : int
         Regular strides, after the one that opens a bout, that confirm it;
         they are reported together.
-    max_upright : float
-        Largest cosine between the slow gravity direction and the nearest
-        band axis that still counts as a squat (see ``_swing_angle``).
+    opening_share : float
+        The peak that opens a bout ends a stride of the banded leg when it
+        rises at least this share of the next stride's swing above the
+        valley that follows it.
+    min_squat_deg, max_squat_deg : float
+        Range of the thigh's slow inclination from the standing posture that
+        counts as a squat, deg (see :meth:`MonsterWalkCounter._squat_deg`):
+        walking upright stays below, sitting and lying above.
+    axis_switch_deg : float
+        The thigh axis is re-chosen only while the slow gravity direction is
+        within this angle of a band axis, deg.
+    still_rate_dps : float
+        Gravity direction turning slower than this is still, deg/s.
+    min_still_s : float
+        Shortest still spell remembered as a posture, s.
+    max_standing_deg : float
+        Largest angle between a still posture and the thigh axis for it to
+        serve as the standing reference, deg (sitting and lying are further).
+    squat_pause_s : float
+        How long before a pause in the squat the stand is looked for, s.
     wiggle : float
         Inside a bout, a peak sooner than ``min_period_s`` whose swing is
         below this share of the last stride's is a wiggle of that stride.
@@ -83,17 +113,26 @@ class MonsterWalkParams:
     median_s: float = 0.28
     gravity_hz: float = 1.0
     mean_hz: float = 0.25
-    axis_hz: float = 0.15
     amplitude_hz: float = 0.2
-    hysteresis: float = 1.2
+    hysteresis: float = 0.8
     min_hysteresis_deg: float = 2.0
-    min_period_s: float = 1.3
+    max_hysteresis_deg: float = 6.0
+    min_period_s: float = 0.9
     max_period_s: float = 3.6
     period_ratio: float = 1.6
     min_swing_deg: float = 5.0
     max_swing_deg: float = 70.0
+    min_shock: float = 1.5
+    max_drift_deg: float = 15.0
     confirm_strides: int = 2
-    max_upright: float = 0.95
+    opening_share: float = 0.6
+    min_squat_deg: float = 14.0
+    max_squat_deg: float = 75.0
+    axis_switch_deg: float = 30.0
+    still_rate_dps: float = 5.0
+    min_still_s: float = 0.8
+    max_standing_deg: float = 35.0
+    squat_pause_s: float = 30.0
     wiggle: float = 0.6
 
 
@@ -135,15 +174,19 @@ class MonsterWalkCounter:
         self.strides = 0
         self._gravity = StreamingSOS.lowpass(p.gravity_hz, rate_hz, 3)
         self._mean = StreamingSOS.lowpass(p.mean_hz, rate_hz, 3)
-        self._cov = StreamingSOS.lowpass(p.axis_hz, rate_hz, 6)
         self._amplitude = StreamingSOS.lowpass(p.amplitude_hz, rate_hz, 1)
         self._median_n = 2 * round(p.median_s * rate_hz / 2) + 1
         self._restart()
 
     def _restart(self) -> None:
-        for f in (self._gravity, self._mean, self._cov, self._amplitude):
+        for f in (self._gravity, self._mean, self._amplitude):
             f.reset()
-        self._axis: FloatArray | None = None
+        self._axis_code = 0.0  # thigh axis in the band frame: +-1, +-2, +-3 (0 until known)
+        self._last_u: FloatArray | None = None
+        self._spell_sum = np.zeros(3)  # still spell in progress: sum of directions, samples, end s
+        self._spell_n = 0
+        self._spell_end_s = 0.0
+        self._postures: deque[tuple[float, FloatArray]] = deque(maxlen=8)  # still spells: (end s, direction)
         self._held = np.empty((0, 3))  # last samples of the running-median window
         # Turning-point search: +1 looking for a peak, -1 for a valley.
         self._mode = 1
@@ -153,42 +196,112 @@ class MonsterWalkCounter:
         self._in_bout = False
         self._period = 0.0  # period of the last stride of the bout being opened, s
         self._peak_s = -np.inf  # peak that ended the last stride, s
+        self._peak_deg = 0.0  # its inclination, deg
+        self._shock = 0.0  # largest shock since that peak, m/s²
+        self._posture = np.zeros(3)  # slow gravity direction at that peak (unit)
         self._swing = 0.0  # peak-to-peak swing of the last stride, deg
         self._now = -np.inf
 
     # -- signal ----------------------------------------------------------------
 
-    def _swing_angle(self, acc: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Swing angle (deg) of the gravity direction along its principal direction, and the squat measure.
+    def _gravity_direction(self, acc: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Unit gravity direction in the band frame and the shock (m/s²), both delayed by half the running median.
 
-        The squat measure is the largest cosine between the slow gravity
-        direction and a band axis: the thigh lies along one of them, so it is
-        near 1 standing or walking upright and at most ~0.94 in a half squat.
+        The shock is how far each sample lies from the running median: foot
+        strikes stand out, slow movement does not.
         """
         # A foot strike is a shock of a few tens of ms that a low-pass filter
         # alone turns into a spurious swing: a running median removes it first.
         held = np.vstack((self._held, acc))
         self._held = held[max(0, len(held) - (self._median_n - 1)):]
         if len(held) < self._median_n:
-            return np.empty(0), np.empty(0)
+            return np.empty((0, 3)), np.empty(0)
         windows = np.lib.stride_tricks.sliding_window_view(held, self._median_n, axis=0)
-        g = self._gravity.push(np.median(windows, axis=2))
-        u = g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
+        median = np.median(windows, axis=2)
+        shock = np.linalg.norm(windows[:, :, self._median_n // 2] - median, axis=1)
+        g = self._gravity.push(median)
+        return g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9), shock
+
+    def _inclination(self, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Thigh inclination (deg), its deviation from its slow mean (deg), the slow gravity direction (unit), and the thigh axis.
+
+        The thigh axis is coded +-1, +-2, +-3 for the band's +-x, +-y, +-z.
+
+        The band is strapped with one of its axes along the thigh, so the
+        inclination is the angle between gravity and that axis: the band axis
+        nearest the slow gravity direction, held while the thigh is inclined
+        more than ``axis_switch_deg`` (deep in a squat another axis may come
+        nearer). Rotation about the thigh does not change it; a tilted mount
+        adds a little, in quadrature, which the squat gate corrects with the
+        standing posture (see :meth:`_squat_deg`).
+        """
         mean = self._mean.push(u)
-        d = u - mean
-        iu = np.triu_indices(3)
-        cov6 = self._cov.push(d[:, iu[0]] * d[:, iu[1]])
-        cov = np.empty((len(d), 3, 3))
-        cov[:, iu[0], iu[1]] = cov6
-        cov[:, iu[1], iu[0]] = cov6
-        axes = np.linalg.eigh(cov)[1][:, :, -1]
-        # eigh returns each eigenvector with an arbitrary sign: keep it continuous.
-        prev = np.vstack((axes[:1] if self._axis is None else self._axis[None], axes[:-1]))
-        flips = np.cumprod(np.where(np.einsum("ij,ij->i", axes, prev) < 0.0, -1.0, 1.0))
-        axes = axes * flips[:, None]
-        self._axis = axes[-1]
-        upright = np.max(np.abs(mean), axis=1) / np.maximum(np.linalg.norm(mean, axis=1), 1e-9)
-        return np.degrees(np.einsum("ij,ij->i", d, axes)), upright
+        mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-9)
+        rows = np.arange(len(u))
+        nearest = np.argmax(np.abs(mean), axis=1)
+        along = mean[rows, nearest]
+        candidate = (nearest + 1) * np.sign(along)  # signed axis code: +-1, +-2, +-3
+        valid = np.abs(along) >= np.cos(np.radians(self.params.axis_switch_deg))
+        last = np.maximum.accumulate(np.where(valid, rows, -1))
+        code = np.where(last >= 0, candidate[np.maximum(last, 0)], self._axis_code or candidate[0])
+        self._axis_code = float(code[-1])
+        axis, sign = np.abs(code).astype(int) - 1, np.sign(code)
+        theta = np.degrees(np.arccos(np.clip(sign * u[rows, axis], -1.0, 1.0)))
+        slow = np.degrees(np.arccos(np.clip(sign * mean[rows, axis], -1.0, 1.0)))
+        return theta, theta - slow, mean, code
+
+    # -- posture ---------------------------------------------------------------
+
+    def _record_still_postures(self, t: FloatArray, u: FloatArray) -> None:
+        """Remember each still spell of at least ``min_still_s`` as (end s, mean gravity direction)."""
+        p = self.params
+        prev = u[:1] if self._last_u is None else self._last_u[None]
+        rate = np.degrees(np.linalg.norm(np.diff(u, axis=0, prepend=prev), axis=1)) * self.rate_hz
+        self._last_u = u[-1]
+        still = rate < p.still_rate_dps
+        change = np.flatnonzero(still[1:] != still[:-1]) + 1
+        for a, b in zip(np.concatenate(([0], change)), np.concatenate((change, [len(u)])), strict=True):
+            if not still[a]:
+                self._end_spell()
+                continue
+            self._spell_sum += u[a:b].sum(axis=0)
+            self._spell_n += b - a
+            self._spell_end_s = float(t[b - 1])
+            if b < len(u):
+                self._end_spell()
+
+    def _end_spell(self) -> None:
+        if self._spell_n >= self.params.min_still_s * self.rate_hz:
+            direction = self._spell_sum / np.linalg.norm(self._spell_sum)
+            self._postures.append((self._spell_end_s, direction))
+        self._spell_sum = np.zeros(3)
+        self._spell_n = 0
+
+    def _squat_deg(self, t_s: float, mean: FloatArray, axis_code: float) -> float:
+        """Inclination of the slow gravity direction ``mean`` from the standing posture, deg.
+
+        The standing posture is the latest still spell before ``t_s`` within
+        ``max_standing_deg`` of the thigh axis, unless it lies within
+        ``min_squat_deg`` of ``mean`` and a still spell shortly before it
+        differs from it by more: then that was a pause in the squat and the
+        earlier spell the stand. With no still spell yet, the inclination
+        from the thigh axis serves.
+        """
+        p = self.params
+        axis = np.zeros(3)
+        axis[int(abs(axis_code)) - 1] = np.sign(axis_code)
+        upright = np.cos(np.radians(p.max_standing_deg))
+        stands = [(end, d) for end, d in self._postures if end <= t_s and d @ axis >= upright]
+        if not stands:
+            return _angle_deg(mean, axis)
+        end, reference = stands[-1]
+        if _angle_deg(mean, reference) < p.min_squat_deg:
+            before = [d for e, d in stands[:-1]
+                      if end - e <= p.squat_pause_s and _angle_deg(d, reference) >= p.min_squat_deg
+                      and d @ axis > reference @ axis]
+            if before:
+                reference = before[-1]
+        return _angle_deg(mean, reference)
 
     def _turning_points(self, t: FloatArray, s: FloatArray, h: FloatArray) -> list[tuple[float, float, int, int]]:
         """Confirmed turning points in this block: (time s, angle deg, +1 peak / -1 valley, index confirmed).
@@ -220,7 +333,7 @@ class MonsterWalkCounter:
 
     # -- strides ---------------------------------------------------------------
 
-    def _stride(self, t_s: float, angle: float) -> list[tuple[float, float]]:
+    def _stride(self, t_s: float, angle: float, shock: float, posture: FloatArray) -> list[tuple[float, float]]:
         """Handle a confirmed peak; return the strides now certain (start s, end s).
 
         A stride is the interval from the last stride's peak to this one.
@@ -237,15 +350,20 @@ class MonsterWalkCounter:
         # The banded leg's own step is the quicker half of the stride (the
         # other half also holds the other leg's step and the pauses).
         stride = (self._peak_s, t_valley) if t_valley - self._peak_s < t_s - t_valley else (t_valley, t_s)
-        self._peak_s, self._swing = t_s, swing
-        if not (p.min_period_s <= period <= p.max_period_s and p.min_swing_deg <= swing <= p.max_swing_deg):
+        opening_deg, drift = self._peak_deg, _angle_deg(posture, self._posture)
+        self._peak_s, self._peak_deg, self._swing, self._posture = t_s, angle, swing, posture
+        if not (p.min_period_s <= period <= p.max_period_s and p.min_swing_deg <= swing <= p.max_swing_deg
+                and shock >= p.min_shock and drift <= p.max_drift_deg):
             return self._close_bout()
         if self._in_bout:
             return [stride]
         if self._bout and not 1.0 / p.period_ratio <= period / self._period <= p.period_ratio:
             self._bout = []
-        if not self._bout:
-            # The peak that opens a bout ends a stride too: its swing grew out of getting into the squat.
+        if not self._bout and opening_deg >= a_valley + p.opening_share * swing:
+            # The peak that opens a bout ends a stride too when it flexes the
+            # thigh like the strides after it: the banded leg stepped first,
+            # its swing merged with getting into the squat. A lower shoulder
+            # is the end of the descent while the other leg stepped first.
             self._bout = [(stride[0] - period, stride[1] - period)]
         self._period = period
         self._bout.append(stride)
@@ -277,19 +395,34 @@ class MonsterWalkCounter:
         if block.gap_before:
             self._restart()
         p = self.params
-        s, upright = self._swing_angle(block.acc)
-        t = block.t[len(block) - len(s):] - (self._median_n // 2) / self.rate_hz
-        h = np.maximum(p.min_hysteresis_deg, p.hysteresis * self._amplitude.push(np.abs(s)[:, None])[:, 0])
+        u, shock = self._gravity_direction(block.acc)
+        if len(u) == 0:
+            return []
+        t = block.t[len(block) - len(u):] - (self._median_n // 2) / self.rate_hz
+        s, dev, mean, axis_code = self._inclination(u)
+        self._record_still_postures(t, u)
+        h = np.clip(p.hysteresis * self._amplitude.push(np.abs(dev)[:, None])[:, 0], p.min_hysteresis_deg, p.max_hysteresis_deg)
         self._now = float(block.t[-1])
         strides: list[tuple[float, float]] = []
+        done = 0
         for t_s, angle, kind, j in self._turning_points(t, s, h):
+            self._shock = max(self._shock, float(shock[done:j + 1].max(initial=0.0)))
+            done = j + 1
             self._turns = [*self._turns[-1:], (t_s, angle)]
-            if upright[j] > p.max_upright:
+            if not p.min_squat_deg <= self._squat_deg(t_s, mean[j], axis_code[j]) <= p.max_squat_deg:
                 strides += self._close_bout()
             elif kind > 0:
-                strides += self._stride(t_s, angle)
+                strides += self._stride(t_s, angle, self._shock, mean[j])
+            if kind > 0:
+                self._shock = 0.0
+        self._shock = max(self._shock, float(shock[done:].max(initial=0.0)))
         return self._reps(strides)
 
     def finish(self) -> list[Rep]:
         """End of stream: nothing is pending that could still be certain."""
         return []
+
+
+def _angle_deg(a: FloatArray, b: FloatArray) -> float:
+    """Angle between unit vectors ``a`` and ``b``, deg."""
+    return float(np.degrees(np.arccos(np.clip(a @ b, -1.0, 1.0))))

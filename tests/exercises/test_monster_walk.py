@@ -34,7 +34,7 @@ def test_no_steps_when_there_is_no_walk(scenario: str) -> None:
 
 
 def test_ordinary_walking_is_not_counted() -> None:
-    # Upright thigh and a stride shorter than a monster walk's.
+    # The thigh stays within a few degrees of its standing inclination.
     for seed in (0, 1):
         rec = simulate(SimulationConfig(exercise="walk-forward", seed=seed, has_gyro=seed == 0, duration_s=40.0))
         assert count(monster, rec.samples) == []
@@ -44,9 +44,9 @@ _CLEAN_ERRORS = clean_set_errors("monster-walk", lambda leg: MonsterWalkCounter(
 
 
 def test_clean_sets_are_counted_within_one_stride() -> None:
-    # Measured: 5 of the 16 clean sets exact, the others one stride (two steps) over or under:
-    # the first and last swings merge with getting into and out of the squat.
-    assert sum(e == 0 for e in _CLEAN_ERRORS) >= 5
+    # Measured: 15 of the 16 clean sets exact; the other is one stride (two steps) under:
+    # the first swing can merge with getting into the squat.
+    assert sum(e == 0 for e in _CLEAN_ERRORS) >= 14
     assert all(abs(e) <= 2 for e in _CLEAN_ERRORS)
 
 
