@@ -124,7 +124,7 @@ class MonsterWalkParams:
     max_swing_deg: float = 70.0
     min_shock: float = 1.5
     max_drift_deg: float = 15.0
-    confirm_strides: int = 2
+    confirm_strides: int = 1
     opening_share: float = 0.6
     min_squat_deg: float = 14.0
     max_squat_deg: float = 75.0
