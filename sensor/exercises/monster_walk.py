@@ -28,11 +28,11 @@ The peak that opens a bout also ends a stride when it rises like the strides
 after it (the banded leg stepped first while sinking into the squat).
 
 Convention. For each counted stride two reps are emitted: the banded thigh's
-swing (``leg="banded"``: the quicker half of the stride, peak to valley or
-valley to peak of the swing angle) and the
-other leg's step, inferred right after it (``leg="other"``, ``start_s`` = end
-of the banded swing, same duration). So ``count = 2 × strides``, kept in
-:attr:`MonsterWalkCounter.strides`. ``direction`` is not used. The
+swing (``leg="banded"``: the quicker half of the stride, valley to peak or
+peak to valley of the inclination, its times corrected for the low-pass's
+group delay) and the other leg's step, inferred half a stride later
+(``leg="other"``: the legs alternate evenly). So ``count = 2 × strides``,
+kept in :attr:`MonsterWalkCounter.strides`. ``direction`` is not used. The
 accelerometer alone suffices.
 """
 
@@ -136,6 +136,10 @@ class MonsterWalkParams:
     wiggle: float = 0.6
 
 
+#: A stride of the banded leg: its swing's start and end, and the stride period, s.
+_Stride = tuple[float, float, float]
+
+
 class MonsterWalkCounter:
     """Streaming monster-walk step counter on the uniform grid.
 
@@ -176,6 +180,8 @@ class MonsterWalkCounter:
         self._mean = StreamingSOS.lowpass(p.mean_hz, rate_hz, 3)
         self._amplitude = StreamingSOS.lowpass(p.amplitude_hz, rate_hz, 1)
         self._median_n = 2 * round(p.median_s * rate_hz / 2) + 1
+        # Turning points of the low-passed angle lag the thigh by the filter's group delay.
+        self._lag_s = float(np.sqrt(2.0) / (2.0 * np.pi * p.gravity_hz))
         self._restart()
 
     def _restart(self) -> None:
@@ -192,7 +198,7 @@ class MonsterWalkCounter:
         self._mode = 1
         self._extreme = (0.0, -np.inf)  # (time s, signed angle deg) of the running extreme
         self._turns: list[tuple[float, float]] = []  # last two turning points (time s, angle deg)
-        self._bout: list[tuple[float, float]] = []  # strides (start s, end s) not yet reported
+        self._bout: list[_Stride] = []  # strides not yet reported
         self._in_bout = False
         self._period = 0.0  # period of the last stride of the bout being opened, s
         self._peak_s = -np.inf  # peak that ended the last stride, s
@@ -333,7 +339,7 @@ class MonsterWalkCounter:
 
     # -- strides ---------------------------------------------------------------
 
-    def _stride(self, t_s: float, angle: float, shock: float, posture: FloatArray) -> list[tuple[float, float]]:
+    def _stride(self, t_s: float, angle: float, shock: float, posture: FloatArray) -> list[_Stride]:
         """Handle a confirmed peak; return the strides now certain (start s, end s).
 
         A stride is the interval from the last stride's peak to this one.
@@ -349,7 +355,8 @@ class MonsterWalkCounter:
             return []
         # The banded leg's own step is the quicker half of the stride (the
         # other half also holds the other leg's step and the pauses).
-        stride = (self._peak_s, t_valley) if t_valley - self._peak_s < t_s - t_valley else (t_valley, t_s)
+        banded = (self._peak_s, t_valley) if t_valley - self._peak_s < t_s - t_valley else (t_valley, t_s)
+        stride = (*banded, period)
         opening_deg, drift = self._peak_deg, _angle_deg(posture, self._posture)
         self._peak_s, self._peak_deg, self._swing, self._posture = t_s, angle, swing, posture
         if not (p.min_period_s <= period <= p.max_period_s and p.min_swing_deg <= swing <= p.max_swing_deg
@@ -364,7 +371,7 @@ class MonsterWalkCounter:
             # thigh like the strides after it: the banded leg stepped first,
             # its swing merged with getting into the squat. A lower shoulder
             # is the end of the descent while the other leg stepped first.
-            self._bout = [(stride[0] - period, stride[1] - period)]
+            self._bout = [(stride[0] - period, stride[1] - period, period)]
         self._period = period
         self._bout.append(stride)
         if len(self._bout) <= p.confirm_strides:
@@ -373,17 +380,19 @@ class MonsterWalkCounter:
         done, self._bout = self._bout, []
         return done
 
-    def _close_bout(self) -> list[tuple[float, float]]:
+    def _close_bout(self) -> list[_Stride]:
         self._bout = []
         self._in_bout = False
         return []
 
-    def _reps(self, strides: list[tuple[float, float]]) -> list[Rep]:
+    def _reps(self, strides: list[_Stride]) -> list[Rep]:
         out: list[Rep] = []
-        for start, end in strides:
+        for start, end, period in strides:
             self.strides += 1
+            # The legs alternate evenly: the other leg steps half a stride after the banded one.
+            half = 0.5 * period
             out.append(Rep(self.exercise, start, end, peak_s=end, leg="banded", emitted_at_s=self._now))
-            out.append(Rep(self.exercise, end, end + (end - start), leg="other", emitted_at_s=self._now))
+            out.append(Rep(self.exercise, start + half, end + half, leg="other", emitted_at_s=self._now))
         return out
 
     # -- streaming API ---------------------------------------------------------
@@ -398,12 +407,12 @@ class MonsterWalkCounter:
         u, shock = self._gravity_direction(block.acc)
         if len(u) == 0:
             return []
-        t = block.t[len(block) - len(u):] - (self._median_n // 2) / self.rate_hz
+        t = block.t[len(block) - len(u):] - (self._median_n // 2) / self.rate_hz - self._lag_s
         s, dev, mean, axis_code = self._inclination(u)
         self._record_still_postures(t, u)
         h = np.clip(p.hysteresis * self._amplitude.push(np.abs(dev)[:, None])[:, 0], p.min_hysteresis_deg, p.max_hysteresis_deg)
         self._now = float(block.t[-1])
-        strides: list[tuple[float, float]] = []
+        strides: list[_Stride] = []
         done = 0
         for t_s, angle, kind, j in self._turning_points(t, s, h):
             self._shock = max(self._shock, float(shock[done:j + 1].max(initial=0.0)))
