@@ -1,4 +1,4 @@
-"""Swing detection of the banded thigh, shared by the lateral and monster walk counters.
+"""Swing detection of the banded thigh for the lateral walk counter.
 
 The band may be turned any way on the thigh, so nothing here uses the band's
 axes: only rotation-invariant quantities are measured.
@@ -412,7 +412,7 @@ class SwingDetector:
 
 
 class SwingCounter:
-    """Base of the walk counters: a :class:`SwingDetector` whose swings :meth:`_reps` turns into reps.
+    """Base of a swing-based walk counter: a :class:`SwingDetector` whose swings :meth:`_reps` turns into reps.
 
     Parameters
     ----------
