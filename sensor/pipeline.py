@@ -52,9 +52,9 @@ _LATEST_REP_S = 30.0
 #: Longest grid block handed to the stages, samples: bounds how far the recogniser's data may
 #: run ahead of a rep being judged, whatever block sizes the caller pushes.
 _MAX_GRID_BLOCK = 512
-#: Grid samples gathered before the stages run, samples: 4 at 25 Hz delays a rep by at most 0.16 s
+#: Grid samples gathered before the stages run, samples: 6 at 25 Hz delays a rep by at most 0.24 s
 #: but spares every stage the fixed cost of a call per BLE packet.
-_MIN_GRID_BLOCK = 4
+_MIN_GRID_BLOCK = 6
 #: Window over which the live view's received sample rate is measured, s.
 _RATE_WINDOW_S = 5.0
 
