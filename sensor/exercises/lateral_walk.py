@@ -39,7 +39,14 @@ from sensor.exercises.thigh_swing import Swing, SwingCounter, SwingParams
 
 
 def _lateral_swing() -> SwingParams:
-    return SwingParams(loop_signal=True, min_speed_dps=60.0, refractory_s=0.7, bout_swings=2, small_restarts=True)
+    return SwingParams(
+        loop_signal=True,
+        min_speed_dps=60.0,
+        refractory_s=0.7,
+        period_refractory=0.6,
+        bout_swings=2,
+        small_restarts=True,
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

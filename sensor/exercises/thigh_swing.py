@@ -10,8 +10,10 @@ axes: only rotation-invariant quantities are measured.
    direction sweeps round its slow mean, seen along gravity (deg²/s). It is
    smoothed so one swing makes a single burst.
 2. *Bursts.* Each local maximum of the smoothed signal is a candidate; the
-   largest candidate within ``refractory_s`` wins. Its boundaries are where
-   the signal falls below ``edge_fraction`` of the peak on either side.
+   largest candidate within ``refractory_s`` wins (within a bout, at most
+   ``period_refractory`` of its period, so brisk cycles are not merged).
+   Its boundaries are where the signal falls below ``edge_fraction`` of the
+   peak on either side.
 3. *Swing side.* In a walk cycle the thigh moves twice: its own swing (foot
    lifted, fast) and the pelvis travelling over the planted foot (slower). A
    burst below ``small_fraction`` of the bout's typical swing is that second
@@ -82,6 +84,11 @@ class SwingParams:
         Swing boundaries: the signal falls below this share of the peak.
     refractory_s : float
         Of two candidate bursts closer than this, s, only the larger counts.
+    period_refractory : float
+        Within a bout, the refractory gap is at most this share of the
+        bout's median period (0 disables the shortening).
+    min_refractory_s : float
+        Floor of the shortened refractory gap, s.
     small_fraction : float
         Bursts below this share of the bout's median burst are the pelvis
         moving, not a swing.
@@ -125,6 +132,8 @@ class SwingParams:
     small_restarts: bool = False
     batch_s: float = 0.2
     loop_signal: bool = False
+    period_refractory: float = 0.0
+    min_refractory_s: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,13 +311,27 @@ class SwingDetector:
         """A new local maximum at history index ``i``."""
         h = self._hist
         c = self._candidate
-        if c is not None and h[i, _T] - h[c, _T] < self.params.refractory_s:
+        if c is not None and h[i, _T] - h[c, _T] < self._refractory():
             if h[i, _SIGNAL] > h[c, _SIGNAL]:
                 self._candidate = i
             return []
         out = self._settle(force=c is not None)
         self._candidate = i
         return out
+
+    def _refractory(self) -> float:
+        """Shortest gap between two swings, s.
+
+        ``refractory_s`` merges a swing with the pelvis movement that follows it, but at a brisk
+        tempo (cycles of 0.7–0.85 s) it also merges consecutive swings, so once a bout has a
+        period it is shortened to ``period_refractory`` of the bout's median period.
+        """
+        p = self.params
+        bout = self._bout
+        if p.period_refractory <= 0.0 or len(bout) < 2:
+            return p.refractory_s
+        period = float(np.median(np.diff([s.peak_s for s in bout[-5:]])))
+        return max(min(p.refractory_s, p.period_refractory * period), p.min_refractory_s)
 
     def _settle(self, force: bool = False) -> list[Swing]:
         """Turn the candidate into a swing once its end is seen and no larger peak can join it."""
@@ -322,7 +345,7 @@ class SwingDetector:
         ended = len(after) > 0
         age = h[-1, _T] - h[c, _T]
         # A burst that never dies down is settled after half the longest period, so nothing waits long.
-        if not force and not ((ended and age >= p.refractory_s) or age >= 0.5 * p.max_period_s):
+        if not force and not ((ended and age >= self._refractory()) or age >= 0.5 * p.max_period_s):
             return []
         self._candidate = None
         before = np.flatnonzero(h[: c + 1, _SIGNAL] < p.edge_fraction * peak)
