@@ -20,14 +20,13 @@ random mounts): 161 of 161 counted cycles got the right direction (157 of
 leading and trailing swings differing in shape (the banded leg lifts during
 its own swing).
 
-Counting. Measured on 24 synthetic sessions (1–2 sets of 6–15 cycles,
-25–200 Hz, both legs, random mounts, with and without gyroscope): 18 exact
-without and with sensor noise (17 before the look-back, which recovers the
-opening cycles that a larger first swing or a missed burst used to drop);
-misses are people whose loop is small (trailing steps of some people sweep
-a loop a tenth the size of leading ones), and the movement back to standing
-after the last cycle is sometimes counted. Walking forward is not told
-apart: its strides are counted.
+Counting. On the accuracy benchmark (``benchmarks/RESULTS.md``) 58 % of
+synthetic sets are counted exactly and 83 % within one (33 % and 48 % on an
+independent simulator). Misses: people whose loop is small (trailing steps
+of some people sweep a loop a tenth the size of leading ones), a swing
+counted while rising from the squat after the last cycle, cycles lost after
+a turn or when the loop size varies a lot from cycle to cycle. Walking
+forward is not told apart: its strides are counted.
 """
 
 from __future__ import annotations
