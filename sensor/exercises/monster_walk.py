@@ -17,7 +17,7 @@ stride.
 A stride counts only inside a bout of regular strides, in a squat:
 - the stride period lies in ``min_period_s``..``max_period_s`` and its swing
   in ``min_swing_deg``..``max_swing_deg``;
-- the thigh is inclined ``min_squat_deg``..``max_squat_deg`` from the last
+- the thigh is inclined ``min_squat_deg``..``max_squat_deg`` from the
   still standing posture (ordinary walking stays within ~11 deg of it,
   sitting and lying are further than the range);
 - a foot landed during it (a shock of at least ``min_shock``): moving the leg
@@ -38,14 +38,14 @@ accelerometer alone suffices.
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sensor.dsp.filters import StreamingSOS
 from sensor.dsp.resample import GridBlock
 from sensor.exercises.base import Rep
+from sensor.exercises.posture import PostureParams, ThighPosture, angle_deg, axis_vector
 from sensor.types import FloatArray
 
 
@@ -93,18 +93,8 @@ class MonsterWalkParams:
         Range of the thigh's slow inclination from the standing posture that
         counts as a squat, deg (see :meth:`MonsterWalkCounter._squat_deg`):
         walking upright stays below, sitting and lying above.
-    axis_switch_deg : float
-        The thigh axis is re-chosen only while the slow gravity direction is
-        within this angle of a band axis, deg.
-    still_rate_dps : float
-        Gravity direction turning slower than this is still, deg/s.
-    min_still_s : float
-        Shortest still spell remembered as a posture, s.
-    max_standing_deg : float
-        Largest angle between a still posture and the thigh axis for it to
-        serve as the standing reference, deg (sitting and lying are further).
-    squat_pause_s : float
-        How long before a pause in the squat the stand is looked for, s.
+    posture : PostureParams
+        The thigh axis and the standing posture (see :mod:`sensor.exercises.posture`).
     wiggle : float
         Inside a bout, a peak sooner than ``min_period_s`` whose swing is
         below this share of the last stride's is a wiggle of that stride.
@@ -128,11 +118,7 @@ class MonsterWalkParams:
     opening_share: float = 0.6
     min_squat_deg: float = 14.0
     max_squat_deg: float = 75.0
-    axis_switch_deg: float = 30.0
-    still_rate_dps: float = 5.0
-    min_still_s: float = 0.8
-    max_standing_deg: float = 35.0
-    squat_pause_s: float = 30.0
+    posture: PostureParams = field(default_factory=PostureParams)
     wiggle: float = 0.6
 
 
@@ -180,6 +166,7 @@ class MonsterWalkCounter:
         self._mean = StreamingSOS.lowpass(p.mean_hz, rate_hz, 3)
         self._amplitude = StreamingSOS.lowpass(p.amplitude_hz, rate_hz, 1)
         self._median_n = 2 * round(p.median_s * rate_hz / 2) + 1
+        self._posture_state = ThighPosture(rate_hz, p.posture)
         # Turning points of the low-passed angle lag the thigh by the filter's group delay.
         self._lag_s = float(np.sqrt(2.0) / (2.0 * np.pi * p.gravity_hz))
         self._restart()
@@ -187,12 +174,7 @@ class MonsterWalkCounter:
     def _restart(self) -> None:
         for f in (self._gravity, self._mean, self._amplitude):
             f.reset()
-        self._axis_code = 0.0  # thigh axis in the band frame: +-1, +-2, +-3 (0 until known)
-        self._last_u: FloatArray | None = None
-        self._spell_sum = np.zeros(3)  # still spell in progress: sum of directions, samples, end s
-        self._spell_n = 0
-        self._spell_end_s = 0.0
-        self._postures: deque[tuple[float, FloatArray]] = deque(maxlen=8)  # still spells: (end s, direction)
+        self._posture_state.reset()
         self._held = np.empty((0, 3))  # last samples of the running-median window
         # Turning-point search: +1 looking for a peak, -1 for a valley.
         self._mode = 1
@@ -231,83 +213,29 @@ class MonsterWalkCounter:
     def _inclination(self, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Thigh inclination (deg), its deviation from its slow mean (deg), the slow gravity direction (unit), and the thigh axis.
 
-        The thigh axis is coded +-1, +-2, +-3 for the band's +-x, +-y, +-z.
-
-        The band is strapped with one of its axes along the thigh, so the
-        inclination is the angle between gravity and that axis: the band axis
-        nearest the slow gravity direction, held while the thigh is inclined
-        more than ``axis_switch_deg`` (deep in a squat another axis may come
-        nearer). Rotation about the thigh does not change it; a tilted mount
-        adds a little, in quadrature, which the squat gate corrects with the
-        standing posture (see :meth:`_squat_deg`).
+        The thigh axis is coded +-1, +-2, +-3 for the band's +-x, +-y, +-z
+        (see :class:`~sensor.exercises.posture.ThighPosture`). The
+        inclination is the angle between gravity and that axis: rotation
+        about the thigh does not change it; a tilted mount adds a little, in
+        quadrature, which the squat gate corrects with the standing posture
+        (see :meth:`_squat_deg`).
         """
         mean = self._mean.push(u)
         mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-9)
         rows = np.arange(len(u))
-        nearest = np.argmax(np.abs(mean), axis=1)
-        along = mean[rows, nearest]
-        candidate = (nearest + 1) * np.sign(along)  # signed axis code: +-1, +-2, +-3
-        valid = np.abs(along) >= np.cos(np.radians(self.params.axis_switch_deg))
-        last = np.maximum.accumulate(np.where(valid, rows, -1))
-        code = np.where(last >= 0, candidate[np.maximum(last, 0)], self._axis_code or candidate[0])
-        self._axis_code = float(code[-1])
+        code = self._posture_state.axis_codes(mean)
         axis, sign = np.abs(code).astype(int) - 1, np.sign(code)
         theta = np.degrees(np.arccos(np.clip(sign * u[rows, axis], -1.0, 1.0)))
         slow = np.degrees(np.arccos(np.clip(sign * mean[rows, axis], -1.0, 1.0)))
         return theta, theta - slow, mean, code
 
-    # -- posture ---------------------------------------------------------------
-
-    def _record_still_postures(self, t: FloatArray, u: FloatArray) -> None:
-        """Remember each still spell of at least ``min_still_s`` as (end s, mean gravity direction)."""
-        p = self.params
-        prev = u[:1] if self._last_u is None else self._last_u[None]
-        rate = np.degrees(np.linalg.norm(np.diff(u, axis=0, prepend=prev), axis=1)) * self.rate_hz
-        self._last_u = u[-1]
-        still = rate < p.still_rate_dps
-        change = np.flatnonzero(still[1:] != still[:-1]) + 1
-        for a, b in zip(np.concatenate(([0], change)), np.concatenate((change, [len(u)])), strict=True):
-            if not still[a]:
-                self._end_spell()
-                continue
-            self._spell_sum += u[a:b].sum(axis=0)
-            self._spell_n += b - a
-            self._spell_end_s = float(t[b - 1])
-            if b < len(u):
-                self._end_spell()
-
-    def _end_spell(self) -> None:
-        if self._spell_n >= self.params.min_still_s * self.rate_hz:
-            direction = self._spell_sum / np.linalg.norm(self._spell_sum)
-            self._postures.append((self._spell_end_s, direction))
-        self._spell_sum = np.zeros(3)
-        self._spell_n = 0
-
     def _squat_deg(self, t_s: float, mean: FloatArray, axis_code: float) -> float:
         """Inclination of the slow gravity direction ``mean`` from the standing posture, deg.
 
-        The standing posture is the latest still spell before ``t_s`` within
-        ``max_standing_deg`` of the thigh axis, unless it lies within
-        ``min_squat_deg`` of ``mean`` and a still spell shortly before it
-        differs from it by more: then that was a pause in the squat and the
-        earlier spell the stand. With no still spell yet, the inclination
-        from the thigh axis serves.
+        With no standing posture seen yet, the inclination from the thigh axis serves.
         """
-        p = self.params
-        axis = np.zeros(3)
-        axis[int(abs(axis_code)) - 1] = np.sign(axis_code)
-        upright = np.cos(np.radians(p.max_standing_deg))
-        stands = [(end, d) for end, d in self._postures if end <= t_s and d @ axis >= upright]
-        if not stands:
-            return _angle_deg(mean, axis)
-        end, reference = stands[-1]
-        if _angle_deg(mean, reference) < p.min_squat_deg:
-            before = [d for e, d in stands[:-1]
-                      if end - e <= p.squat_pause_s and _angle_deg(d, reference) >= p.min_squat_deg
-                      and d @ axis > reference @ axis]
-            if before:
-                reference = before[-1]
-        return _angle_deg(mean, reference)
+        reference = self._posture_state.standing(t_s, axis_code)
+        return angle_deg(mean, axis_vector(axis_code) if reference is None else reference)
 
     def _turning_points(self, t: FloatArray, s: FloatArray, h: FloatArray) -> list[tuple[float, float, int, int]]:
         """Confirmed turning points in this block: (time s, angle deg, +1 peak / -1 valley, index confirmed).
@@ -357,7 +285,7 @@ class MonsterWalkCounter:
         # other half also holds the other leg's step and the pauses).
         banded = (self._peak_s, t_valley) if t_valley - self._peak_s < t_s - t_valley else (t_valley, t_s)
         stride = (*banded, period)
-        opening_deg, drift = self._peak_deg, _angle_deg(posture, self._posture)
+        opening_deg, drift = self._peak_deg, angle_deg(posture, self._posture)
         self._peak_s, self._peak_deg, self._swing, self._posture = t_s, angle, swing, posture
         if not (p.min_period_s <= period <= p.max_period_s and p.min_swing_deg <= swing <= p.max_swing_deg
                 and shock >= p.min_shock and drift <= p.max_drift_deg):
@@ -409,7 +337,7 @@ class MonsterWalkCounter:
             return []
         t = block.t[len(block) - len(u):] - (self._median_n // 2) / self.rate_hz - self._lag_s
         s, dev, mean, axis_code = self._inclination(u)
-        self._record_still_postures(t, u)
+        self._posture_state.observe(t, u)
         h = np.clip(p.hysteresis * self._amplitude.push(np.abs(dev)[:, None])[:, 0], p.min_hysteresis_deg, p.max_hysteresis_deg)
         self._now = float(block.t[-1])
         strides: list[_Stride] = []
@@ -431,7 +359,3 @@ class MonsterWalkCounter:
         """End of stream: nothing is pending that could still be certain."""
         return []
 
-
-def _angle_deg(a: FloatArray, b: FloatArray) -> float:
-    """Angle between unit vectors ``a`` and ``b``, deg."""
-    return float(np.degrees(np.arccos(np.clip(a @ b, -1.0, 1.0))))
