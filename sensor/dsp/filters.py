@@ -70,7 +70,7 @@ class StreamingSOS:
             y, self._zi = signal.sosfilt(self.sos, x, axis=0, zi=self._zi)
             return y
         to_output, to_state = self._block_map(n)
-        inputs = np.vstack((self._zi.reshape(-1, self.n_channels), x))
+        inputs = np.concatenate((self._zi.reshape(-1, self.n_channels), x))
         self._zi = (to_state @ inputs).reshape(self._zi.shape)
         return to_output @ inputs
 

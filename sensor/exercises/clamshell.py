@@ -22,6 +22,7 @@ from scipy import signal
 
 from sensor.dsp.filters import StreamingSOS
 from sensor.dsp.resample import GridBlock
+from sensor.dsp.vectors import cross3
 from sensor.exercises.base import Rep
 from sensor.types import FloatArray
 from sensor.units import DEG_PER_RAD
@@ -136,8 +137,7 @@ def _angle_deg(u: FloatArray, ref: FloatArray) -> FloatArray:
 
 def _sideways_deg(base: FloatArray, out: FloatArray, back: FloatArray) -> float:
     """How far ``back`` lies off the great circle through ``base`` and ``out`` (unit vectors), deg."""
-    # Written out: np.cross has a large fixed cost per call on single vectors.
-    normal = base[[1, 2, 0]] * out[[2, 0, 1]] - base[[2, 0, 1]] * out[[1, 2, 0]]
+    normal = cross3(base, out)
     return float(abs(np.arcsin(np.clip(back @ normal / np.sqrt(normal @ normal), -1.0, 1.0))) * DEG_PER_RAD)
 
 

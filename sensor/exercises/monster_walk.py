@@ -168,7 +168,7 @@ class MonsterWalkCounter:
         self._median_n = 2 * round(p.median_s * rate_hz / 2) + 1
         self._posture_state = ThighPosture(rate_hz, p.posture)
         # Turning points of the low-passed angle lag the thigh by the filter's group delay.
-        self._lag_s = float(np.sqrt(2.0) / (2.0 * np.pi * p.gravity_hz))
+        self._lag_s = self._gravity.group_delay_s(rate_hz)
         self._restart()
 
     def _restart(self) -> None:

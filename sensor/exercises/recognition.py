@@ -50,6 +50,7 @@ import numpy as np
 from scipy import signal
 
 from sensor.dsp.filters import StreamingSOS
+from sensor.dsp.vectors import cross3
 from sensor.dsp.resample import GridBlock
 from sensor.types import FloatArray
 from sensor.units import DEG_PER_RAD
@@ -190,6 +191,7 @@ class ExerciseRecogniser:
         self._ids: deque[int] = deque(maxlen=n_windows)
         self._sums: deque[FloatArray] = deque(maxlen=n_windows)
         self._complete: tuple[np.ndarray, FloatArray] | None = None
+        self._merged: tuple[np.ndarray, FloatArray] | None = None  # with the open window, until the next push
         self._open_id: int | None = None
         self._open_rows = np.empty((0, _WIDTH))
 
@@ -217,6 +219,7 @@ class ExerciseRecogniser:
             self._complete = None
         self._open_id = int(ids[starts[-1]])
         self._open_rows = rows[starts[-1] :]
+        self._merged = None
 
     def ready(self, end_s: float) -> bool:
         """True once the summary window holding ``end_s`` (s) is complete.
@@ -283,26 +286,28 @@ class ExerciseRecogniser:
         swing = total[_UU].reshape(3, 3) / n - np.outer(mean_u, mean_u)
         motion = total[_DD].reshape(3, 3) / n
         across = np.eye(3) - np.outer(up, up)
+        turn = total[_WW].reshape(3, 3) / total[_NG] if total[_NG] >= n else None
+        # One batched eigen-decomposition: a call per 3x3 matrix costs more than the maths.
+        tops = _top_eigen(np.stack([swing, across @ motion @ across] + ([] if turn is None else [turn])))
         f = {
-            "swing_deg": math.sqrt(max(_top_eigen(swing)[0], 0.0)) * DEG_PER_RAD,
+            "swing_deg": math.sqrt(max(tops[0, 0], 0.0)) * DEG_PER_RAD,
             "rate_dps": math.sqrt(total[_RATE2] / n),
             "impact_ms2": math.sqrt(total[_HF2] / n),
-            "swing_planarity": _planarity(swing),
-            "motion_planarity": _planarity(across @ motion @ across),
+            "swing_planarity": _planarity(tops[0]),
+            "motion_planarity": _planarity(tops[1]),
         }
-        turn = total[_WW].reshape(3, 3) / total[_NG] if total[_NG] >= n else None
         if turn is not None:
             f["turn_dps"] = math.sqrt(max(float(np.trace(turn)), 0.0))
-            f["turn_planarity"] = _planarity(turn)
+            f["turn_planarity"] = _planarity(tops[2])
         # A fixed look-back (not "whatever history is left") keeps judgements independent of how
         # far the stream had run ahead when the rep was judged.
         before = (ids < first) & (ids >= first - self._lookback_windows)
         reference = self._standing_reference(ids[before], sums[before], up)
         if reference is not None:
-            normal = np.cross(reference, up)
+            normal = cross3(reference, up)
             f["squat_deg"] = math.degrees(math.asin(min(1.0, float(np.linalg.norm(normal)))))
             normal /= np.linalg.norm(normal)
-            forward = np.cross(up, normal)
+            forward = cross3(up, normal)
             f["swing_across"] = _ratio(swing, normal, forward)
             f["motion_across"] = _ratio(motion, normal, forward)
             if turn is not None:
@@ -317,7 +322,9 @@ class ExerciseRecogniser:
         return int(round(t_s * self.rate_hz)) // self._per_window
 
     def _history(self) -> tuple[np.ndarray, FloatArray]:
-        # Several reps are often judged between two pushes: stack the complete windows once.
+        # Several reps are often judged between two pushes: stack the windows once per push.
+        if self._merged is not None:
+            return self._merged
         if self._complete is None:
             self._complete = (
                 np.array(self._ids, dtype=np.int64),
@@ -327,7 +334,8 @@ class ExerciseRecogniser:
         if self._open_id is not None and len(self._open_rows):
             ids = np.append(ids, self._open_id)
             sums = np.vstack((sums, self._open_rows.sum(axis=0)))
-        return ids, sums
+        self._merged = (ids, sums)
+        return self._merged
 
     def _sample_rows(self, block: GridBlock) -> FloatArray:
         """Per-sample terms of the window sums (see the column constants)."""
@@ -367,14 +375,13 @@ class ExerciseRecogniser:
         return None if len(ok) == 0 else mean_u[ok[-1]]
 
 
-def _top_eigen(matrix: FloatArray) -> FloatArray:
-    """Eigenvalues, largest first."""
-    return np.linalg.eigvalsh(matrix)[::-1]
+def _top_eigen(matrices: FloatArray) -> FloatArray:
+    """Eigenvalues of each symmetric matrix in a stack (..., 3, 3), largest first."""
+    return np.linalg.eigvalsh(matrices)[..., ::-1]
 
 
-def _planarity(matrix: FloatArray) -> float:
-    """Second over first principal spread (sqrt of the eigenvalue ratio), 0 (a line) to 1."""
-    top = _top_eigen(matrix)
+def _planarity(top: FloatArray) -> float:
+    """Second over first principal spread, 0 (a line) to 1, from eigenvalues largest first."""
     return math.sqrt(max(top[1], 0.0) / top[0]) if top[0] > 0 else 0.0
 
 

@@ -49,6 +49,7 @@ at candidate bursts.
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
 import numpy as np
@@ -330,7 +331,8 @@ class SwingDetector:
         bout = self._bout
         if p.period_refractory <= 0.0 or len(bout) < 2:
             return p.refractory_s
-        period = float(np.median(np.diff([s.peak_s for s in bout[-5:]])))
+        peaks = [s.peak_s for s in bout[-5:]]
+        period = statistics.median(b - a for a, b in zip(peaks, peaks[1:]))
         return max(min(p.refractory_s, p.period_refractory * period), p.min_refractory_s)
 
     def _settle(self, force: bool = False) -> list[Swing]:
@@ -373,7 +375,7 @@ class SwingDetector:
         self._unreported = self._unreported[-(2 * p.bout_swings + 4) :] + [swing]
         bout = self._bout
         if bout:
-            typical = float(np.median([s.peak_speed_dps for s in bout[-5:]]))
+            typical = statistics.median(s.peak_speed_dps for s in bout[-5:])
             if swing.peak_speed_dps < p.small_fraction * typical:
                 if p.small_restarts and len(bout) < p.bout_swings:
                     # An unconfirmed bout led by one large movement (getting into position) starts afresh.
