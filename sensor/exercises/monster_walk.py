@@ -115,7 +115,7 @@ class MonsterWalkParams:
     min_shock: float = 1.5
     max_drift_deg: float = 15.0
     confirm_strides: int = 1
-    opening_share: float = 0.6
+    opening_share: float = 0.8
     min_squat_deg: float = 14.0
     max_squat_deg: float = 75.0
     posture: PostureParams = field(default_factory=PostureParams)
