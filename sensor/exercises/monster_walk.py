@@ -166,7 +166,7 @@ class MonsterWalkCounter:
         self._mean = StreamingSOS.lowpass(p.mean_hz, rate_hz, 3)
         self._amplitude = StreamingSOS.lowpass(p.amplitude_hz, rate_hz, 1)
         self._median_n = 2 * round(p.median_s * rate_hz / 2) + 1
-        self._posture_state = ThighPosture(rate_hz, p.posture)
+        self._posture = ThighPosture(rate_hz, p.posture)
         # Turning points of the low-passed angle lag the thigh by the filter's group delay.
         self._lag_s = self._gravity.group_delay_s(rate_hz)
         self._restart()
@@ -174,7 +174,7 @@ class MonsterWalkCounter:
     def _restart(self) -> None:
         for f in (self._gravity, self._mean, self._amplitude):
             f.reset()
-        self._posture_state.reset()
+        self._posture.reset()
         self._held = np.empty((0, 3))  # last samples of the running-median window
         # Turning-point search: +1 looking for a peak, -1 for a valley.
         self._mode = 1
@@ -186,7 +186,7 @@ class MonsterWalkCounter:
         self._peak_s = -np.inf  # peak that ended the last stride, s
         self._peak_deg = 0.0  # its inclination, deg
         self._shock = 0.0  # largest shock since that peak, m/s²
-        self._posture = np.zeros(3)  # slow gravity direction at that peak (unit)
+        self._peak_direction = np.zeros(3)  # slow gravity direction at that peak (unit)
         self._swing = 0.0  # peak-to-peak swing of the last stride, deg
         self._now = -np.inf
 
@@ -223,7 +223,7 @@ class MonsterWalkCounter:
         mean = self._mean.push(u)
         mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-9)
         rows = np.arange(len(u))
-        code = self._posture_state.axis_codes(mean)
+        code = self._posture.axis_codes(mean)
         axis, sign = np.abs(code).astype(int) - 1, np.sign(code)
         theta = np.degrees(np.arccos(np.clip(sign * u[rows, axis], -1.0, 1.0)))
         slow = np.degrees(np.arccos(np.clip(sign * mean[rows, axis], -1.0, 1.0)))
@@ -234,7 +234,7 @@ class MonsterWalkCounter:
 
         With no standing posture seen yet, the inclination from the thigh axis serves.
         """
-        reference = self._posture_state.standing(t_s, axis_code)
+        reference = self._posture.standing(t_s, axis_code)
         return angle_deg(mean, axis_vector(axis_code) if reference is None else reference)
 
     def _turning_points(self, t: FloatArray, s: FloatArray, h: FloatArray) -> list[tuple[float, float, int, int]]:
@@ -285,8 +285,8 @@ class MonsterWalkCounter:
         # other half also holds the other leg's step and the pauses).
         banded = (self._peak_s, t_valley) if t_valley - self._peak_s < t_s - t_valley else (t_valley, t_s)
         stride = (*banded, period)
-        opening_deg, drift = self._peak_deg, angle_deg(posture, self._posture)
-        self._peak_s, self._peak_deg, self._swing, self._posture = t_s, angle, swing, posture
+        opening_deg, drift = self._peak_deg, angle_deg(posture, self._peak_direction)
+        self._peak_s, self._peak_deg, self._swing, self._peak_direction = t_s, angle, swing, posture
         if not (p.min_period_s <= period <= p.max_period_s and p.min_swing_deg <= swing <= p.max_swing_deg
                 and shock >= p.min_shock and drift <= p.max_drift_deg):
             return self._close_bout()
@@ -337,7 +337,7 @@ class MonsterWalkCounter:
             return []
         t = block.t[len(block) - len(u):] - (self._median_n // 2) / self.rate_hz - self._lag_s
         s, dev, mean, axis_code = self._inclination(u)
-        self._posture_state.observe(t, u)
+        self._posture.observe(t, u)
         h = np.clip(p.hysteresis * self._amplitude.push(np.abs(dev)[:, None])[:, 0], p.min_hysteresis_deg, p.max_hysteresis_deg)
         self._now = float(block.t[-1])
         strides: list[_Stride] = []
