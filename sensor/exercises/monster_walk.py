@@ -211,7 +211,7 @@ class MonsterWalkCounter:
         return g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9), shock
 
     def _inclination(self, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Thigh inclination (deg), its deviation from its slow mean (deg), the slow gravity direction (unit), and the thigh axis.
+        """Thigh inclination and its deviation from its slow mean (deg), the slow gravity direction (unit), the thigh axis.
 
         The thigh axis is coded +-1, +-2, +-3 for the band's +-x, +-y, +-z
         (see :class:`~sensor.exercises.posture.ThighPosture`). The
@@ -338,7 +338,8 @@ class MonsterWalkCounter:
         t = block.t[len(block) - len(u):] - (self._median_n // 2) / self.rate_hz - self._lag_s
         s, dev, mean, axis_code = self._inclination(u)
         self._posture.observe(t, u)
-        h = np.clip(p.hysteresis * self._amplitude.push(np.abs(dev)[:, None])[:, 0], p.min_hysteresis_deg, p.max_hysteresis_deg)
+        amplitude = self._amplitude.push(np.abs(dev)[:, None])[:, 0]
+        h = np.clip(p.hysteresis * amplitude, p.min_hysteresis_deg, p.max_hysteresis_deg)
         self._now = float(block.t[-1])
         strides: list[_Stride] = []
         done = 0
