@@ -211,7 +211,7 @@ class MonsterWalkCounter:
         return g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9), shock
 
     def _inclination(self, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Thigh inclination and its deviation from its slow mean (deg), the slow gravity direction (unit), the thigh axis.
+        """Thigh inclination, its deviation from its slow mean (deg), slow gravity direction (unit), thigh axis.
 
         The thigh axis is coded +-1, +-2, +-3 for the band's +-x, +-y, +-z
         (see :class:`~sensor.exercises.posture.ThighPosture`). The
