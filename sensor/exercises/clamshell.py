@@ -89,6 +89,10 @@ class ClamshellParams:
         has been still this long, s.
     lookback_s : float
         How far before the moment a swing is armed its start is searched, s.
+    resume_gap_s : float
+        After a gap in the data no longer than this, s, the person is taken to
+        be still in position: the closed reference is kept (a rep the gap cut
+        into is dropped). After a longer gap the reference is found afresh.
     """
 
     min_rom_deg: float = 10.0
@@ -109,6 +113,7 @@ class ClamshellParams:
     still_speed_dps: float = 6.0
     settle_s: float = 0.2
     lookback_s: float = 2.0
+    resume_gap_s: float = 5.0
 
 
 class _Mode(Enum):
@@ -116,6 +121,7 @@ class _Mode(Enum):
     IDLE = 1  # reference known, waiting for a swing
     OPEN = 2  # swing armed, waiting for it to come back
     CLOSING = 3  # swing came back, waiting for the thigh to stop
+    RESUMING = 4  # after a short gap: reference kept, waiting for the thigh to be back at it
 
 
 #: Samples examined per state-machine step.
@@ -176,7 +182,7 @@ class ClamshellCounter:
         self.rate_hz = rate_hz
         self.params = p = params or ClamshellParams()
         self._gravity = StreamingSOS.smooth_lowpass(p.gravity_cutoff_hz, rate_hz, 3)
-        self._speed = StreamingSOS.lowpass(2.0, rate_hz, 1)
+        self._speed = StreamingSOS.lowpass(2.0, rate_hz, 3)
         self._delay_s = self._gravity.group_delay_s(rate_hz)
         alpha = 1.0 / (p.reference_tau_s * rate_hz)
         self._ema = (np.array([alpha]), np.array([1.0, alpha - 1.0]))
@@ -191,6 +197,7 @@ class ClamshellCounter:
             _Mode.IDLE: self._idle,
             _Mode.OPEN: self._open,
             _Mode.CLOSING: self._closing,
+            _Mode.RESUMING: self._resume,
         }
         self._restart()
 
@@ -215,7 +222,7 @@ class ClamshellCounter:
             self._gravity.reset()
             self._speed.reset()
             self._prev_u = None
-            self._restart()
+            self._after_gap(float(block.t[0]))
         self._has_gyro = block.gyro is not None
         # 1. Gravity direction, angular speed and shocks for the whole block.
         g = self._gravity.push(block.acc)
@@ -230,11 +237,11 @@ class ClamshellCounter:
         self._now_s = float(block.t[-1])
         # 2. The state machine, advanced from event to event.
         reps: list[Rep] = []
-        i = 0
-        while i < len(rows):
-            # Bounded look-ahead: each event costs O(window), not O(block).
-            i, rep = self._steps[self._mode](rows[i : i + _WINDOW], base + i)
-            i -= base
+        i = base
+        while i < self._n_seen:
+            # Bounded look-ahead: each event costs O(window), not O(block). A step may also
+            # rewind into the kept history (see _open).
+            i, rep = self._steps[self._mode](self._rows(i, i + _WINDOW), i)
             if rep is not None:
                 reps.append(rep)
         # Bounded memory: the longest swing still needs at most this much of the past.
@@ -264,19 +271,33 @@ class ClamshellCounter:
         self._armed_at = 0
         self._peak_deg = 0.0
         self._returned_at_s = 0.0
+        self._resumed_s = 0.0
         self._history = np.empty((0, 6))
         self._n_seen = 0
         self._now_s = float("nan")
 
+    def _after_gap(self, resumed_s: float) -> None:
+        """Keep the closed reference across a short gap; restart from scratch after a long one."""
+        if self._mode is _Mode.SETTLING or not resumed_s - self._now_s <= self.params.resume_gap_s:
+            self._restart()
+            return
+        # Without this, a gap during a long hold at the top made the open position the new
+        # reference, and every rep after it was counted out of phase (close-then-open).
+        self._mode = _Mode.RESUMING
+        self._resumed_s = resumed_s
+
     def _angular_speed(self, u: FloatArray, gyro: FloatArray | None) -> FloatArray:
         """Angular speed of the thigh, deg/s (gyro norm, or rate of change of gravity direction)."""
         if gyro is not None:
-            raw = np.linalg.norm(gyro, axis=1)
+            rate = gyro
         else:
             prev = u[:1] if self._prev_u is None else self._prev_u[None, :]
-            raw = _angle_deg(u, np.vstack((prev, u[:-1]))) * self.rate_hz
+            # For small steps |du| is the turn angle in rad.
+            rate = np.diff(np.vstack((prev, u)), axis=0) * (DEG_PER_RAD * self.rate_hz)
         self._prev_u = u[-1].copy()
-        return self._speed.push(raw[:, None])[:, 0]
+        # Smooth the rate vector before taking its length: the length of noise never averages
+        # out, and a still thigh must read as still however noisy the band.
+        return np.linalg.norm(self._speed.push(rate), axis=1)
 
     def _rows(self, start: int, stop: int) -> FloatArray:
         """History rows with absolute sample indices ``start`` to ``stop`` (clipped to what is kept)."""
@@ -344,6 +365,11 @@ class ClamshellCounter:
             return at + len(rows), None
         if posture[k]:
             self._restart_reference()
+            if peak[k] - self._floor_deg <= p.max_rom_deg:
+                # Away too long: the "swing" was a new posture reached after a pause that passed
+                # for settling (lying down in stages). Settle again from where it began, so the
+                # reps made since are still counted.
+                return self._armed_at + 1, None
         elif peak[k] - self._floor_deg < p.min_rom_deg:
             # A small wiggle: keep the reference, look for the next swing from here.
             self._enter_idle(float(theta[k]), at + k)
@@ -353,6 +379,20 @@ class ClamshellCounter:
             self._floor_deg, self._floor_at = float(theta[k]), at + k
             self._returned_at_s = float(rows[k, _T])
         return at + k + 1, None
+
+    def _resume(self, rows: FloatArray, at: int) -> tuple[int, None]:
+        p = self.params
+        theta = _angle_deg(rows[:, _U], self._ref)
+        back = theta <= p.start_deg
+        lost = rows[:, _T] - self._resumed_s > p.max_rep_s
+        k = _first(back | lost)
+        if k is None:
+            return at + len(rows), None
+        if back[k]:
+            self._enter_idle(float(theta[k]), at + k)
+        else:
+            self._restart_reference()
+        return at + k, None
 
     def _restart_reference(self) -> None:
         self._mode = _Mode.SETTLING
