@@ -49,9 +49,10 @@ MIN_RATE_HZ = 20.0
 
 #: Longest a counter may hold a rep back after it ended, s (bounds set regrouping).
 _LATEST_REP_S = 30.0
-#: Longest grid block handed to the stages, samples: bounds how far the recogniser's data may
-#: run ahead of a rep being judged, whatever block sizes the caller pushes.
-_MAX_GRID_BLOCK = 512
+#: Longest grid block handed to the stages, s: bounds how far the recogniser's data may run
+#: ahead of a rep being judged, whatever block sizes the caller pushes (its history must cover
+#: this, plus its look-back and _LATEST_REP_S). Long blocks spare every stage per-call costs.
+_MAX_GRID_BLOCK_S = 80.0
 #: Grid samples gathered before the stages run, samples: 6 at 25 Hz delays a rep by at most 0.24 s
 #: but spares every stage the fixed cost of a call per BLE packet.
 _MIN_GRID_BLOCK = 6
@@ -155,6 +156,7 @@ class Pipeline:
     def __init__(self, config: PipelineConfig | None = None) -> None:
         self.config = config or PipelineConfig()
         self._resampler = UniformResampler(self.config.grid_rate_hz, self.config.max_gap_s)
+        self._max_grid_block = max(1, round(_MAX_GRID_BLOCK_S * self.config.grid_rate_hz))
         names = EXERCISES if self.config.exercise == "auto" else (self.config.exercise,)
         self._counters = [build_counter(name, self.config) for name in names]
         self._recogniser = None
@@ -213,7 +215,7 @@ class Pipeline:
             return []
         grid = _concat_grid(self._grid_buffer)
         self._grid_buffer, self._grid_buffered = [], 0
-        return [e for piece in _pieces(grid, _MAX_GRID_BLOCK) for e in self._run_grid(piece)]
+        return [e for piece in _pieces(grid, self._max_grid_block) for e in self._run_grid(piece)]
 
     def finish(self) -> list[Event]:
         """End of stream: flush the counters; returns the last ``rep`` Events."""
@@ -275,12 +277,14 @@ class Pipeline:
             if counted.vote == rep.exercise and counted.votes:
                 self._last_rep = rep
                 events.append(Event(rep.emitted_at_s, "rep", _rep_event_data(rep)))
-        self._settle()
+        self._settle(now_s)
         return events
 
-    def _settle(self) -> None:
-        """Freeze sets that ended long enough ago that no late rep can join them."""
-        horizon = self._last_s - self.config.set_gap_s - _LATEST_REP_S
+    def _settle(self, now_s: float) -> None:
+        """Freeze sets that ended long enough before ``now_s`` (s) that no late rep can join them."""
+        # The counters have seen the grid up to now_s, not up to the end of the pushed block
+        # (a batch block can run minutes ahead of the piece being counted).
+        horizon = now_s - self.config.set_gap_s - _LATEST_REP_S
         groups = group_sets(self._pending, self.config.set_gap_s)
         done = [g for g in groups[:-1] if max(c.rep.end_s for c in g) < horizon]
         if done:
@@ -413,7 +417,7 @@ def _rep_event_data(rep: Rep) -> dict[str, object]:
 
 
 def iter_blocks(
-    samples: SampleBlock, events: Sequence[Event] = (), block_size: int = 4096
+    samples: SampleBlock, events: Sequence[Event] = (), block_size: int = 8192
 ) -> Iterator[SampleBlock | Event]:
     """Interleave a recording's samples (in blocks) and events in time order."""
     pending = sorted(events, key=lambda e: e.t)
@@ -431,7 +435,7 @@ def analyze_samples(
     samples: SampleBlock,
     config: PipelineConfig | None = None,
     events: Sequence[Event] = (),
-    block_size: int = 4096,
+    block_size: int = 8192,
 ) -> SessionResult:
     """Batch analysis: push a whole recording through a :class:`Pipeline`.
 

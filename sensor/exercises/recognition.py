@@ -43,7 +43,6 @@ scaled median absolute deviations (at least 0.2).
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,8 +103,8 @@ class RecognitionParams:
         Length of one summary window, s.
     history_s : float
         How far back summaries are kept, s (bounds memory; must exceed
-        ``reference_lookback_s`` plus the longest rep and the pipeline's
-        block length).
+        ``reference_lookback_s`` plus the longest a counter holds a rep back
+        after it ended plus the pipeline's longest grid block: 45 + 30 + 80 s).
     reference_lookback_s : float
         How far before a judged span the standing reference is looked for, s.
     context_s : float
@@ -131,7 +130,7 @@ class RecognitionParams:
     """
 
     window_s: float = 0.25
-    history_s: float = 90.0
+    history_s: float = 180.0
     reference_lookback_s: float = 45.0
     context_s: float = 4.0
     gravity_cutoff_hz: float = 1.0
@@ -188,10 +187,14 @@ class ExerciseRecogniser:
         self._prev_u: FloatArray | None = None
         n_windows = math.ceil(p.history_s / (self._per_window / rate_hz)) + 2
         self._lookback_windows = math.ceil(p.reference_lookback_s / (self._per_window / rate_hz))
-        self._ids: deque[int] = deque(maxlen=n_windows)
-        self._sums: deque[FloatArray] = deque(maxlen=n_windows)
-        self._complete: tuple[np.ndarray, FloatArray] | None = None
+        # Complete windows live in rows [lo, hi) of buffers twice the history, so appending is a
+        # copy into place and the history a view; one spare row takes the open window.
+        self._kept = n_windows
+        self._win_ids = np.empty(2 * n_windows + 1, dtype=np.int64)
+        self._win_sums = np.empty((2 * n_windows + 1, _WIDTH))
+        self._lo = self._hi = 0
         self._merged: tuple[np.ndarray, FloatArray] | None = None  # with the open window, until the next push
+        self._postures: tuple[FloatArray, np.ndarray] | None = None  # per window of _merged
         self._open_id: int | None = None
         self._open_rows = np.empty((0, _WIDTH))
 
@@ -214,9 +217,7 @@ class ExerciseRecogniser:
         if len(starts) > 1:
             # Every window but the last is complete; each is summed from its own rows only.
             complete = starts[:-1]
-            self._ids.extend(ids[complete].tolist())
-            self._sums.extend(np.add.reduceat(rows[: starts[-1]], complete, axis=0))
-            self._complete = None
+            self._keep_windows(ids[complete], np.add.reduceat(rows[: starts[-1]], complete, axis=0))
         self._open_id = int(ids[starts[-1]])
         self._open_rows = rows[starts[-1] :]
         self._merged = None
@@ -276,8 +277,9 @@ class ExerciseRecogniser:
             return {}
         first = self._window_of(min(start_s, end_s - self.params.context_s))
         last = self._window_of(end_s)
-        inside = (ids >= first) & (ids <= last)
-        total = sums[inside].sum(axis=0)
+        # Window ids only grow, so the span and its look-back are slices.
+        begin, end = np.searchsorted(ids, (first, last + 1))
+        total = sums[begin:end].sum(axis=0)
         n = total[_N]
         if n < 2:
             return {}
@@ -301,8 +303,8 @@ class ExerciseRecogniser:
             f["turn_planarity"] = _planarity(tops[2])
         # A fixed look-back (not "whatever history is left") keeps judgements independent of how
         # far the stream had run ahead when the rep was judged.
-        before = (ids < first) & (ids >= first - self._lookback_windows)
-        reference = self._standing_reference(ids[before], sums[before], up)
+        before = slice(int(np.searchsorted(ids, first - self._lookback_windows)), int(begin))
+        reference = self._standing_reference(before, up)
         if reference is not None:
             normal = cross3(reference, up)
             f["squat_deg"] = math.degrees(math.asin(min(1.0, float(np.linalg.norm(normal)))))
@@ -321,21 +323,43 @@ class ExerciseRecogniser:
     def _window_of(self, t_s: float) -> int:
         return int(round(t_s * self.rate_hz)) // self._per_window
 
+    def _keep_windows(self, ids: np.ndarray, sums: FloatArray) -> None:
+        """Append complete windows, forgetting all but the last ``_kept``."""
+        ids, sums = ids[-self._kept :], sums[-self._kept :]
+        if self._hi + len(ids) >= len(self._win_ids):
+            # Move the windows still kept to the front (at most once per _kept windows).
+            keep = max(0, min(self._hi - self._lo, self._kept - len(ids)))
+            self._win_ids[:keep] = self._win_ids[self._hi - keep : self._hi]
+            self._win_sums[:keep] = self._win_sums[self._hi - keep : self._hi]
+            self._lo, self._hi = 0, keep
+        self._win_ids[self._hi : self._hi + len(ids)] = ids
+        self._win_sums[self._hi : self._hi + len(ids)] = sums
+        self._hi += len(ids)
+        self._lo = max(self._lo, self._hi - self._kept)
+
     def _history(self) -> tuple[np.ndarray, FloatArray]:
-        # Several reps are often judged between two pushes: stack the windows once per push.
+        """Window ids and sums, oldest first, the open window last (views, valid until the next push)."""
         if self._merged is not None:
             return self._merged
-        if self._complete is None:
-            self._complete = (
-                np.array(self._ids, dtype=np.int64),
-                np.vstack(self._sums) if self._sums else np.empty((0, _WIDTH)),
-            )
-        ids, sums = self._complete
+        end = self._hi
         if self._open_id is not None and len(self._open_rows):
-            ids = np.append(ids, self._open_id)
-            sums = np.vstack((sums, self._open_rows.sum(axis=0)))
-        self._merged = (ids, sums)
+            self._win_ids[end] = self._open_id
+            self._win_sums[end] = self._open_rows.sum(axis=0)
+            end += 1
+        self._merged = (self._win_ids[self._lo : end], self._win_sums[self._lo : end])
+        self._postures = None
         return self._merged
+
+    def _window_postures(self) -> tuple[FloatArray, np.ndarray]:
+        """Mean gravity direction (unit) of every window in the history, and which windows were still."""
+        if self._postures is None:
+            _, sums = self._history()
+            n = sums[:, _N]
+            mean_u = sums[:, _U] / n[:, None]
+            mean_u /= np.linalg.norm(mean_u, axis=1, keepdims=True)
+            still = np.sqrt(sums[:, _RATE2] / n) < self.params.still_rate_dps
+            self._postures = (mean_u, still)
+        return self._postures
 
     def _sample_rows(self, block: GridBlock) -> FloatArray:
         """Per-sample terms of the window sums (see the column constants)."""
@@ -360,18 +384,13 @@ class ExerciseRecogniser:
             rows[:, _NG] = 1.0
         return rows
 
-    def _standing_reference(self, ids: np.ndarray, sums: FloatArray, up: FloatArray) -> FloatArray | None:
-        """Gravity direction of the latest still posture nearer upright than the bout (or None)."""
-        if len(ids) == 0:
-            return None
-        p = self.params
-        n = sums[:, _N]
-        rate = np.sqrt(sums[:, _RATE2] / n)
-        mean_u = sums[:, _U] / n[:, None]
-        mean_u /= np.linalg.norm(mean_u, axis=1, keepdims=True)
+    def _standing_reference(self, windows: slice, up: FloatArray) -> FloatArray | None:
+        """Gravity direction of the latest still posture among ``windows`` nearer upright than the bout (or None)."""
+        mean_u, still = self._window_postures()
+        mean_u, still = mean_u[windows], still[windows]
         angle = np.degrees(np.arccos(np.clip(mean_u @ up, -1.0, 1.0)))
-        lo, hi = p.reference_deg
-        ok = np.flatnonzero((rate < p.still_rate_dps) & (angle >= lo) & (angle <= hi))
+        lo, hi = self.params.reference_deg
+        ok = np.flatnonzero(still & (angle >= lo) & (angle <= hi))
         return None if len(ok) == 0 else mean_u[ok[-1]]
 
 

@@ -41,9 +41,10 @@ axes: only rotation-invariant quantities are measured.
 
 Per-sample maths runs vectorised on grid-aligned micro-batches of
 ``batch_s``: each push processes the samples up to the last complete batch
-and keeps the rest pending, so results never depend on how the stream was
-cut, no sample waits longer than one batch, and Python-level code runs only
-at candidate bursts.
+and keeps the rest pending, and the decisions (offering a peak, settling a
+burst) are replayed micro-batch by micro-batch however many batches a push
+holds, so results never depend on how the stream was cut, no sample waits
+longer than one batch, and Python-level code runs only at candidate bursts.
 """
 
 from __future__ import annotations
@@ -212,6 +213,7 @@ class SwingDetector:
         self._speed = StreamingSOS.lowpass(p.speed_cutoff_hz, rate_hz, 1)
         self._mean = StreamingSOS(_ew_sos(p.mean_tau_s, rate_hz), 3)
         self._keep = int(2.0 * p.max_period_s * rate_hz)
+        self._reach = int(p.max_period_s * rate_hz)  # how far before its peak a swing's start is sought
         self._pending: list[GridBlock] = []
         self.now_s = float("nan")
         self._restart()
@@ -292,12 +294,57 @@ class SwingDetector:
         s = self._hist[:, _SIGNAL]
         idx = np.arange(max(base - 1, 1), len(s) - 1)
         peaks = idx[(s[idx] > s[idx - 1]) & (s[idx] >= s[idx + 1]) & (s[idx] >= self.params.min_speed_dps)]
-        out: list[Swing] = []
-        for i in peaks.tolist():
-            out += self._offer(i)
-        out += self._settle()
+        # 4. decisions, replayed micro-batch by micro-batch as a stream of single micro-batches
+        # would have made them, so that a long block gives the same swings as short ones.
+        k = np.rint(t * self.rate_hz).astype(np.int64)
+        ends = base + np.flatnonzero((k + 1) % self._batch == 0) + 1
+        if not len(ends) or ends[-1] != len(s):
+            ends = np.append(ends, len(s))  # the unaligned tail at finish()
+        out = self._replay(peaks, ends)
         self._trim()
         return out
+
+    def _replay(self, peaks: FloatArray, ends: FloatArray) -> list[Swing]:
+        """Offer ``peaks`` and settle the candidate at each micro-batch end in ``ends`` (history indices).
+
+        A peak is seen at the end of the micro-batch holding its successor; at
+        each end the peaks seen are offered, then the candidate may settle.
+        Python runs only at peaks and at the one end where a candidate settles.
+        """
+        out: list[Swing] = []
+        seen_at = ends[np.searchsorted(ends, peaks + 1, side="right")] if len(peaks) else peaks
+        j, done = 0, 0  # next peak; micro-batch ends before `done` are handled
+        while True:
+            next_end = int(seen_at[j]) if j < len(peaks) else None
+            if self._candidate is not None:
+                # The first end, before the next peak's, at which the candidate would settle.
+                limit = len(ends) if next_end is None else int(np.searchsorted(ends, next_end))
+                at = self._settles_at(ends[done:limit])
+                if at is not None:
+                    out += self._settle(upto=at)
+                    done = int(np.searchsorted(ends, at)) + 1
+                    continue
+            if next_end is None:
+                return out
+            while j < len(peaks) and seen_at[j] == next_end:
+                out += self._offer(int(peaks[j]), upto=next_end)
+                j += 1
+            out += self._settle(upto=next_end)
+            done = int(np.searchsorted(ends, next_end)) + 1
+
+    def _settles_at(self, ends: FloatArray) -> int | None:
+        """The first of ``ends`` (history indices) at which the candidate burst would settle, or None."""
+        if not len(ends):
+            return None
+        c = self._candidate
+        h = self._hist
+        p = self.params
+        t_last = h[ends - 1, _T]
+        age = t_last - h[c, _T]
+        below = np.flatnonzero(h[c : int(ends[-1]), _SIGNAL] < p.edge_fraction * h[c, _SIGNAL])
+        ended = ends > c + below[0] if len(below) else np.zeros(len(ends), dtype=bool)
+        ok = (ended & (age >= self._refractory())) | (age >= 0.5 * p.max_period_s)
+        return int(ends[np.argmax(ok)]) if ok.any() else None
 
     def _trim(self) -> None:
         excess = len(self._hist) - self._keep
@@ -308,15 +355,15 @@ class SwingDetector:
 
     # --- bursts and bouts -------------------------------------------------------
 
-    def _offer(self, i: int) -> list[Swing]:
-        """A new local maximum at history index ``i``."""
+    def _offer(self, i: int, upto: int) -> list[Swing]:
+        """A new local maximum at history index ``i``, seen with the history up to index ``upto``."""
         h = self._hist
         c = self._candidate
         if c is not None and h[i, _T] - h[c, _T] < self._refractory():
             if h[i, _SIGNAL] > h[c, _SIGNAL]:
                 self._candidate = i
             return []
-        out = self._settle(force=c is not None)
+        out = self._settle(upto=upto, force=c is not None)
         self._candidate = i
         return out
 
@@ -335,13 +382,16 @@ class SwingDetector:
         period = statistics.median(b - a for a, b in zip(peaks, peaks[1:]))
         return max(min(p.refractory_s, p.period_refractory * period), p.min_refractory_s)
 
-    def _settle(self, force: bool = False) -> list[Swing]:
-        """Turn the candidate into a swing once its end is seen and no larger peak can join it."""
+    def _settle(self, upto: int | None = None, force: bool = False) -> list[Swing]:
+        """Turn the candidate into a swing once its end is seen and no larger peak can join it.
+
+        Only the history before index ``upto`` (all of it by default) is looked at.
+        """
         c = self._candidate
         if c is None:
             return []
         p = self.params
-        h = self._hist
+        h = self._hist[:upto]
         peak = h[c, _SIGNAL]
         after = np.flatnonzero(h[c:, _SIGNAL] < p.edge_fraction * peak)
         ended = len(after) > 0
@@ -350,8 +400,11 @@ class SwingDetector:
         if not force and not ((ended and age >= self._refractory()) or age >= 0.5 * p.max_period_s):
             return []
         self._candidate = None
-        before = np.flatnonzero(h[: c + 1, _SIGNAL] < p.edge_fraction * peak)
-        i0 = int(before[-1]) if len(before) else 0
+        # A fixed reach back (the history kept always covers it), not "as far as is kept",
+        # which would depend on how the stream was cut.
+        first = max(0, c - self._reach)
+        before = np.flatnonzero(h[first : c + 1, _SIGNAL] < p.edge_fraction * peak)
+        i0 = first + (int(before[-1]) if len(before) else 0)
         i1 = c + (int(after[0]) if ended else len(h) - 1 - c)
         swing = Swing(
             start_s=float(h[i0, _T]),
