@@ -121,6 +121,26 @@ def test_memory_is_bounded_and_old_spans_are_forgotten() -> None:
     assert recogniser.features(rec.samples.end_s - 2.0, rec.samples.end_s - 1.0)
 
 
+def test_a_short_history_judges_recent_spans_as_a_long_one_does() -> None:
+    # Small blocks take the short history many times round its window buffer; what it keeps must
+    # still be exactly the latest windows, so recent spans are judged as with a history never cut.
+    short = ExerciseRecogniser(GRID_HZ, RecognitionParams(history_s=10.0, reference_lookback_s=3.5))
+    long = ExerciseRecogniser(GRID_HZ, RecognitionParams(history_s=600.0, reference_lookback_s=3.5))
+    rec = simulate(SimulationConfig(exercise="lateral-walk", reps=20, seed=508, rate_hz=25.0))
+    resampler = UniformResampler(GRID_HZ)
+    compared = 0
+    for k, block in enumerate(rec.samples.split([7, 1, 30])):
+        for grid in resampler.push(block):
+            short.push(grid)
+            long.push(grid)
+            if k % 4 == 0 and grid.t[-1] > 10.0:
+                end_s = float(grid.t[-1])
+                expected = long.features(end_s - 6.0, end_s - 1.0)
+                assert expected and short.features(end_s - 6.0, end_s - 1.0) == pytest.approx(expected, rel=1e-12)
+                compared += 1
+    assert compared > 10
+
+
 def test_warnings_are_not_issued() -> None:
     assert ExerciseRecogniser(GRID_HZ).warnings() == []
 
