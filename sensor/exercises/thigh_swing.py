@@ -304,7 +304,7 @@ class SwingDetector:
         self._trim()
         return out
 
-    def _replay(self, peaks: FloatArray, ends: FloatArray) -> list[Swing]:
+    def _replay(self, peaks: np.ndarray, ends: np.ndarray) -> list[Swing]:
         """Offer ``peaks`` and settle the candidate at each micro-batch end in ``ends`` (history indices).
 
         A peak is seen at the end of the micro-batch holding its successor; at
@@ -332,8 +332,14 @@ class SwingDetector:
             out += self._settle(upto=next_end)
             done = int(np.searchsorted(ends, next_end)) + 1
 
-    def _settles_at(self, ends: FloatArray) -> int | None:
-        """The first of ``ends`` (history indices) at which the candidate burst would settle, or None."""
+    def _settles_at(self, ends: np.ndarray) -> int | None:
+        """The first of ``ends`` (history indices) at which the candidate burst would settle, or None.
+
+        It settles once its signal has fallen below ``edge_fraction`` of its
+        peak and no larger peak can still join it (the refractory gap), or,
+        for a burst that never dies down, after half the longest period, so
+        nothing waits long.
+        """
         if not len(ends):
             return None
         c = self._candidate
@@ -392,13 +398,11 @@ class SwingDetector:
             return []
         p = self.params
         h = self._hist[:upto]
+        if not force and self._settles_at(np.array([len(h)])) is None:
+            return []
         peak = h[c, _SIGNAL]
         after = np.flatnonzero(h[c:, _SIGNAL] < p.edge_fraction * peak)
         ended = len(after) > 0
-        age = h[-1, _T] - h[c, _T]
-        # A burst that never dies down is settled after half the longest period, so nothing waits long.
-        if not force and not ((ended and age >= self._refractory()) or age >= 0.5 * p.max_period_s):
-            return []
         self._candidate = None
         # A fixed reach back (the history kept always covers it), not "as far as is kept",
         # which would depend on how the stream was cut.
