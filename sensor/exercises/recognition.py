@@ -220,7 +220,7 @@ class ExerciseRecogniser:
             self._keep_windows(ids[complete], np.add.reduceat(rows[: starts[-1]], complete, axis=0))
         self._open_id = int(ids[starts[-1]])
         self._open_rows = rows[starts[-1] :]
-        self._merged = None
+        self._merged = self._postures = None
 
     def ready(self, end_s: float) -> bool:
         """True once the summary window holding ``end_s`` (s) is complete.
