@@ -14,8 +14,12 @@ turned on the strap, moved to the other leg, or mounted along another axis.
 1. *Something moved*: the gravity direction (1 Hz low-pass of the
    accelerometer) swings, or the gyroscope turns.
 2. *Walk or clamshell*: walks have foot-strike shocks (the high-passed
-   magnitude of the specific force) and the thigh turns about changing axes;
-   a clamshell is a slow turn about one axis with no shocks.
+   magnitude of the specific force) and swing gravity in more than one
+   direction; a clamshell swings it along one path with no shocks. How
+   evenly the gyroscope turns about its axes is not used here: the
+   generator's clamshell is a near-perfect hinge, but real thighs turn about
+   a wandering axis (in the UCI side-lying abductions the rotation is as
+   spread as in a walk), and that cue alone judged them walks.
 3. *Lateral or monster walk*: the thigh abducts (lateral) or flexes
    (monster). The still posture before the bout in which the thigh was
    nearer vertical than in the squat (standing) and the squat's gravity
@@ -74,7 +78,6 @@ _Stage = tuple[tuple[str, float, float, float], ...]
 _STAGE_WALK: _Stage = (
     ("impact_ms2", -0.283, -2.061, 0.556),
     ("swing_planarity", -1.279, -2.625, 0.444),
-    ("turn_planarity", -0.367, -2.972, 0.558),
 )
 #: Lateral (first) vs monster walk (second), with a standing reference.
 _STAGE_GAIT_REFERENCE: _Stage = (
@@ -265,12 +268,12 @@ class ExerciseRecogniser:
             (RMS high-passed ``|acc|``, m/s²), ``swing_planarity`` and
             ``motion_planarity`` (second to first principal axis of the
             gravity swing and of the horizontal stepping acceleration, 0–1);
-            with a gyroscope ``turn_dps`` (RMS angular rate, deg/s) and
-            ``turn_planarity``; with a standing reference ``squat_deg`` (its
-            angle to the bout's gravity, deg), ``swing_across`` and
-            ``motion_across`` (RMS across / along the flexion plane), and with
-            a gyroscope ``turn_about_flexion`` (RMS rate about the flexion
-            axis / about the other two). Empty when no samples cover the span.
+            with a gyroscope ``turn_dps`` (RMS angular rate, deg/s); with a
+            standing reference ``squat_deg`` (its angle to the bout's
+            gravity, deg), ``swing_across`` and ``motion_across`` (RMS across /
+            along the flexion plane), and with a gyroscope
+            ``turn_about_flexion`` (RMS rate about the flexion axis / about the
+            other two). Empty when no samples cover the span.
         """
         ids, sums = self._history()
         if len(ids) == 0:
@@ -290,7 +293,7 @@ class ExerciseRecogniser:
         across = np.eye(3) - np.outer(up, up)
         turn = total[_WW].reshape(3, 3) / total[_NG] if total[_NG] >= n else None
         # One batched eigen-decomposition: a call per 3x3 matrix costs more than the maths.
-        tops = _top_eigen(np.stack([swing, across @ motion @ across] + ([] if turn is None else [turn])))
+        tops = _top_eigen(np.stack([swing, across @ motion @ across]))
         f = {
             "swing_deg": math.sqrt(max(tops[0, 0], 0.0)) * DEG_PER_RAD,
             "rate_dps": math.sqrt(total[_RATE2] / n),
@@ -300,7 +303,6 @@ class ExerciseRecogniser:
         }
         if turn is not None:
             f["turn_dps"] = math.sqrt(max(float(np.trace(turn)), 0.0))
-            f["turn_planarity"] = _planarity(tops[2])
         # A fixed look-back (not "whatever history is left") keeps judgements independent of how
         # far the stream had run ahead when the rep was judged.
         before = slice(int(np.searchsorted(ids, first - self._lookback_windows)), int(begin))
