@@ -53,6 +53,8 @@ _LATEST_REP_S = 30.0
 #: ahead of a rep being judged, whatever block sizes the caller pushes (its history must cover
 #: this, plus its look-back and _LATEST_REP_S). Long blocks spare every stage per-call costs.
 _MAX_GRID_BLOCK_S = 80.0
+#: Samples per block when a whole recording is pushed at once (any size gives the same result).
+BATCH_BLOCK_SIZE = 8192
 #: Grid samples gathered before the stages run, samples: 6 at 25 Hz delays a rep by at most 0.24 s
 #: but spares every stage the fixed cost of a call per BLE packet.
 _MIN_GRID_BLOCK = 6
@@ -417,7 +419,7 @@ def _rep_event_data(rep: Rep) -> dict[str, object]:
 
 
 def iter_blocks(
-    samples: SampleBlock, events: Sequence[Event] = (), block_size: int = 8192
+    samples: SampleBlock, events: Sequence[Event] = (), block_size: int = BATCH_BLOCK_SIZE
 ) -> Iterator[SampleBlock | Event]:
     """Interleave a recording's samples (in blocks) and events in time order."""
     pending = sorted(events, key=lambda e: e.t)
@@ -435,7 +437,7 @@ def analyze_samples(
     samples: SampleBlock,
     config: PipelineConfig | None = None,
     events: Sequence[Event] = (),
-    block_size: int = 8192,
+    block_size: int = BATCH_BLOCK_SIZE,
 ) -> SessionResult:
     """Batch analysis: push a whole recording through a :class:`Pipeline`.
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from sensor.errors import UsageError
-from sensor.pipeline import Pipeline, PipelineConfig, iter_blocks, with_recording_warnings
+from sensor.pipeline import BATCH_BLOCK_SIZE, Pipeline, PipelineConfig, iter_blocks, with_recording_warnings
 from sensor.recording.v1 import Recording
 from sensor.session import LiveStatus, SessionResult
 from sensor.types import SampleBlock
@@ -49,7 +49,7 @@ def replay(
         raise UsageError(f"--speed {speed:g}: must be 0 (as fast as possible) or 0.01 to {MAX_SPEED:g}")
     pipeline = Pipeline(config)
     samples = recording.samples
-    block_size = 4096
+    block_size = BATCH_BLOCK_SIZE
     if speed > 0 and len(samples) > 1:
         block_size = max(1, round(PACED_BLOCK_S * (len(samples) - 1) / max(samples.end_s - samples.start_s, 1e-9)))
     wall_start = clock()

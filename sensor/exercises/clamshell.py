@@ -287,7 +287,11 @@ class ClamshellCounter:
         self._resumed_s = resumed_s
 
     def _angular_speed(self, u: FloatArray, gyro: FloatArray | None) -> FloatArray:
-        """Angular speed of the thigh, deg/s (gyro norm, or rate of change of gravity direction)."""
+        """Angular speed of the thigh, deg/s.
+
+        The length of the smoothed gyroscope rate or, without a gyroscope, of
+        the smoothed turn rate of the gravity direction.
+        """
         if gyro is not None:
             rate = gyro
         else:
