@@ -20,13 +20,13 @@ random mounts): 161 of 161 counted cycles got the right direction (157 of
 leading and trailing swings differing in shape (the banded leg lifts during
 its own swing).
 
-Counting. On the accuracy benchmark (``benchmarks/RESULTS.md``) 58 % of
-synthetic sets are counted exactly and 83 % within one (33 % and 48 % on an
+Counting. On the accuracy benchmark (``benchmarks/RESULTS.md``) 60 % of
+synthetic sets are counted exactly and 85 % within one (38 % and 52 % on an
 independent simulator). Misses: people whose loop is small (trailing steps
-of some people sweep a loop a tenth the size of leading ones), a swing
-counted while rising from the squat after the last cycle, cycles lost after
-a turn or when the loop size varies a lot from cycle to cycle. Walking
-forward is not told apart: its strides are counted.
+of some people sweep a loop a tenth the size of leading ones) or splits
+into two bursts of a size, a swing counted while rising from the squat
+after the last cycle, cycles lost after a turn, and swings lost to packet
+gaps. Walking forward is not told apart: its strides are counted.
 """
 
 from __future__ import annotations

@@ -23,10 +23,16 @@ axes: only rotation-invariant quantities are measured.
    down, getting up or turning over move the thigh by much more) and ends
    the bout.
 5. *Bouts.* Swings are reported only once ``bout_swings`` of them follow each
-   other at a regular period (``min_period_s`` to ``max_period_s``,
-   consecutive periods within ``period_ratio``), so that getting into
-   position, adjusting the band or shuffling round are not counted. Later
-   swings of the bout are reported as soon as they are settled.
+   other at a regular period (``min_period_s`` to ``max_period_s``, each
+   within ``period_ratio`` of the bout's median period), so that getting
+   into position, adjusting the band or shuffling round are not counted.
+   Later swings of the bout are reported as soon as they are settled. A
+   period of about two is one missed swing (a packet gap cut it short): the
+   bout goes on, and a burst skipped in between that fits the rhythm is
+   taken as that swing. A burst far too early for the next cycle of a
+   settled bout is ignored rather than breaking it. When a bout's swings
+   stop but bursts it judged small go on at a regular period, those start a
+   new bout (a few large opening swings had set the bout's size).
    *Look-back.* The swings that open a bout often fail the tests above (the
    first step from standstill is larger, the next one's partner movement is
    mistaken for it, a missed burst breaks the rhythm), so when a bout is
@@ -97,7 +103,14 @@ class SwingParams:
     min_period_s, max_period_s : float
         Range of periods between swings of a bout, s.
     period_ratio : float
-        Largest ratio between consecutive periods of a bout.
+        Largest ratio between a period and the bout's median period.
+    miss_tolerance : float
+        A period within this of twice the bout's median period is one
+        missed swing, not a broken rhythm.
+    takeover_fraction : float
+        Small bursts of at least this share of the bout's median burst that
+        go on at a regular period after the bout's swings stopped start a
+        new bout (the bout was judged by a few large opening swings).
     bout_swings : int
         Regular swings needed before a bout is reported.
     max_excursion_deg : float
@@ -131,6 +144,8 @@ class SwingParams:
     bout_swings: int = 3
     max_excursion_deg: float = 30.0
     lookback_fraction: float = 0.3
+    miss_tolerance: float = 0.3
+    takeover_fraction: float = 0.25
     small_restarts: bool = False
     batch_s: float = 0.2
     loop_signal: bool = False
@@ -180,6 +195,194 @@ def _slice(block: GridBlock, start: int, stop: int) -> GridBlock:
     return GridBlock(block.t[start:stop], block.acc[start:stop], gyro, block.gap_before and start == 0)
 
 
+class SwingBouts:
+    """Which settled swings are a walk: bouts of swings at a regular rhythm (step 5 of the module notes).
+
+    Parameters
+    ----------
+    params : SwingParams
+        Rhythm and size thresholds; see :class:`SwingParams`.
+
+    Notes
+    -----
+    Fed one :class:`Swing` at a time in order of their peaks, by
+    :class:`SwingDetector` or by hand. Memory is bounded: the bout's last
+    five swings and the few swings since the last report.
+    """
+
+    def __init__(self, params: SwingParams) -> None:
+        self.params = params
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (a gap in the data): nothing before is joined to what follows."""
+        self._new_bout([])
+        self._unreported: list[Swing] = []  # settled since the last report, for the look-back
+
+    def end(self) -> None:
+        """The bout is over (the stream ends or pauses); what it reported stays reported."""
+        self._new_bout([])
+
+    def refractory_s(self) -> float:
+        """Shortest gap between two swings, s.
+
+        ``refractory_s`` merges a swing with the pelvis movement that follows it, but at a brisk
+        tempo (cycles of 0.7–0.85 s) it also merges consecutive swings, so once a bout has a
+        period it is shortened to ``period_refractory`` of the bout's median period.
+        """
+        p = self.params
+        if p.period_refractory <= 0.0 or not self._periods:
+            return p.refractory_s
+        period = statistics.median(self._periods)
+        return max(min(p.refractory_s, p.period_refractory * period), p.min_refractory_s)
+
+    def add(self, swing: Swing) -> list[Swing]:
+        """Take the next settled swing; return the swings that became certain, oldest first."""
+        p = self.params
+        if swing.excursion_deg > p.max_excursion_deg:
+            # Thigh turning far from its mean posture: lying down, getting up, turning over;
+            # the look-back never reaches across it.
+            self.reset()
+            return []
+        # Bounded: a bout confirms within a few swings of its opening ones.
+        self._unreported = self._unreported[-(2 * p.bout_swings + 4) :] + [swing]
+        return self._join(swing)
+
+    def _new_bout(self, swings: list[Swing]) -> None:
+        self._bout: list[Swing] = swings
+        self._periods: list[float] = []  # the bout's recent periods, s (a missed swing's halved)
+        self._reported = 0  # how many of the bout's swings were reported
+        self._smalls: list[Swing] = []  # bursts skipped as small since the bout's last swing
+
+    def _join(self, swing: Swing) -> list[Swing]:
+        """Add a swing to the bout (or start one with it); return the swings now certain."""
+        p = self.params
+        bout = self._bout
+        if bout:
+            typical = statistics.median(s.peak_speed_dps for s in bout[-5:])
+            if swing.peak_speed_dps < p.small_fraction * typical:
+                # Only a burst of a swing's size could take over (fidgeting is much smaller).
+                big_enough = swing.peak_speed_dps >= p.takeover_fraction * typical
+                self._smalls = self._smalls[-p.bout_swings :] + [swing] if big_enough else []
+                if self._outgrown():
+                    # The bout's swings stopped coming and a smaller rhythm went on: a large
+                    # opening swing must not judge every later one small. Start over with it.
+                    smalls = self._smalls
+                    self._new_bout([])
+                    return [s for small in smalls for s in self._join(small)]
+                if p.small_restarts and len(bout) < p.bout_swings:
+                    # An unconfirmed bout led by one large movement (getting into position) starts afresh.
+                    self._new_bout([swing])
+                return []  # otherwise the pelvis travelling over the planted foot
+            self._smalls = []
+            period = swing.peak_s - bout[-1].peak_s
+            cycles = self._cycles(period)
+            regular = (
+                cycles > 0
+                and p.min_period_s <= period / cycles <= p.max_period_s
+                and swing.peak_speed_dps * p.small_fraction <= typical
+            )
+            if not regular and len(self._periods) >= 3 and cycles == 0 and period < statistics.median(self._periods):
+                return []  # an extra movement within a confirmed bout's cycle
+            if not regular:
+                self._new_bout([swing])
+                return []
+            if cycles == 2:
+                missed = self._missed_swing(bout[-1], swing)
+                if missed is not None:
+                    bout.append(missed)
+            self._periods = self._periods[-4:] + [period / cycles]
+        bout.append(swing)
+        if len(bout) < p.bout_swings:
+            return []
+        out = (self._look_back() if self._reported == 0 else []) + bout[self._reported :]
+        self._reported = len(bout)
+        self._unreported = []
+        excess = len(bout) - 5
+        if excess > 0:
+            del bout[:excess]
+            self._reported -= excess
+        return out
+
+    def _outgrown(self) -> bool:
+        """Whether the small bursts since the bout's last swing form a rhythm of their own that outlasted it.
+
+        True once ``bout_swings + 1`` of them follow each other at a regular
+        period and the last came too late for the bout to go on.
+        """
+        p = self.params
+        smalls = self._smalls
+        if len(smalls) <= p.bout_swings or not self._periods:
+            return False
+        if smalls[-1].peak_s - self._bout[-1].peak_s <= (2.0 + p.miss_tolerance) * statistics.median(self._periods):
+            return False
+        periods = np.diff([s.peak_s for s in smalls])
+        return bool(
+            np.all((periods >= p.min_period_s) & (periods <= p.max_period_s))
+            and periods.max() <= p.period_ratio * periods.min()
+        )
+
+    def _cycles(self, period: float) -> int:
+        """How many cycles of the bout ``period`` (s) spans: 1, 2 after one missed swing, 0 if it fits none.
+
+        A swing lost to a packet gap or too small to see must not break the bout's rhythm
+        (that loses the swings after it too), so a period of about two of the bout's is one
+        miss. The first period of a bout, with nothing to compare, spans one cycle.
+        """
+        p = self.params
+        if not self._periods:
+            return 1
+        typical = statistics.median(self._periods)
+        ratio = period / typical
+        if 1.0 / p.period_ratio <= ratio <= p.period_ratio:
+            return 1
+        return 2 if abs(ratio - 2.0) <= p.miss_tolerance else 0
+
+    def _missed_swing(self, before: Swing, after: Swing) -> Swing | None:
+        """The swing a bout missed between ``before`` and ``after``, two cycles apart, if one was seen.
+
+        A swing cut short by a packet gap often survives as a burst too small
+        to count; alone in its cycle, the largest such burst that fits the
+        rhythm is that swing.
+        """
+        p = self.params
+        half = 0.5 * (after.peak_s - before.peak_s)
+        floor = p.lookback_fraction * statistics.median(s.peak_speed_dps for s in self._bout[-5:])
+        fits = [
+            s
+            for s in self._unreported
+            if s.peak_speed_dps >= floor
+            and half / p.period_ratio <= s.peak_s - before.peak_s <= half * p.period_ratio
+            and half / p.period_ratio <= after.peak_s - s.peak_s <= half * p.period_ratio
+        ]
+        return max(fits, key=lambda s: s.peak_speed_dps, default=None)
+
+    def _look_back(self) -> list[Swing]:
+        """Unreported swings before the just-confirmed bout that fit its rhythm, oldest first."""
+        p = self.params
+        bout = self._bout
+        floor = p.lookback_fraction * float(np.median([s.peak_speed_dps for s in bout]))
+        nxt, period = bout[0], bout[1].peak_s - bout[0].peak_s
+        pool = [s for s in self._unreported if s.peak_s < nxt.peak_s and s.peak_speed_dps >= floor]
+        found: list[Swing] = []
+        while pool:
+            gaps = np.array([nxt.peak_s - s.peak_s for s in pool])
+            fits = np.flatnonzero(
+                (gaps >= p.min_period_s)
+                & (gaps <= p.max_period_s)
+                & (gaps >= period / p.period_ratio)
+                & (gaps <= period * p.period_ratio)
+            )
+            if not len(fits):
+                break
+            # The largest fitting burst: the pelvis movement between two swings is smaller.
+            best = int(fits[np.argmax([pool[i].peak_speed_dps for i in fits])])
+            nxt, period = pool[best], float(gaps[best])
+            found.append(nxt)
+            pool = pool[:best]
+        return found[::-1]
+
+
 class SwingDetector:
     """Streaming swing detector for a thigh-worn band on the uniform grid.
 
@@ -215,6 +418,7 @@ class SwingDetector:
         self._keep = int(2.0 * p.max_period_s * rate_hz)
         self._reach = int(p.max_period_s * rate_hz)  # how far before its peak a swing's start is sought
         self._pending: list[GridBlock] = []
+        self._bouts = SwingBouts(p)
         self.now_s = float("nan")
         self._restart()
 
@@ -255,9 +459,7 @@ class SwingDetector:
         self._hist = np.empty((0, 4))
         self._last_u: FloatArray | None = None
         self._candidate: int | None = None  # history index of the best burst peak not yet settled
-        self._bout: list[Swing] = []
-        self._reported = 0
-        self._unreported: list[Swing] = []  # settled since the last report, for the look-back
+        self._bouts.reset()
 
     def _flush(self) -> list[Swing]:
         if not self._pending:
@@ -349,7 +551,7 @@ class SwingDetector:
         age = t_last - h[c, _T]
         below = np.flatnonzero(h[c : int(ends[-1]), _SIGNAL] < p.edge_fraction * h[c, _SIGNAL])
         ended = ends > c + below[0] if len(below) else np.zeros(len(ends), dtype=bool)
-        ok = (ended & (age >= self._refractory())) | (age >= 0.5 * p.max_period_s)
+        ok = (ended & (age >= self._bouts.refractory_s())) | (age >= 0.5 * p.max_period_s)
         return int(ends[np.argmax(ok)]) if ok.any() else None
 
     def _trim(self) -> None:
@@ -365,28 +567,13 @@ class SwingDetector:
         """A new local maximum at history index ``i``, seen with the history up to index ``upto``."""
         h = self._hist
         c = self._candidate
-        if c is not None and h[i, _T] - h[c, _T] < self._refractory():
+        if c is not None and h[i, _T] - h[c, _T] < self._bouts.refractory_s():
             if h[i, _SIGNAL] > h[c, _SIGNAL]:
                 self._candidate = i
             return []
         out = self._settle(upto=upto, force=c is not None)
         self._candidate = i
         return out
-
-    def _refractory(self) -> float:
-        """Shortest gap between two swings, s.
-
-        ``refractory_s`` merges a swing with the pelvis movement that follows it, but at a brisk
-        tempo (cycles of 0.7–0.85 s) it also merges consecutive swings, so once a bout has a
-        period it is shortened to ``period_refractory`` of the bout's median period.
-        """
-        p = self.params
-        bout = self._bout
-        if p.period_refractory <= 0.0 or len(bout) < 2:
-            return p.refractory_s
-        peaks = [s.peak_s for s in bout[-5:]]
-        period = statistics.median(b - a for a, b in zip(peaks, peaks[1:]))
-        return max(min(p.refractory_s, p.period_refractory * period), p.min_refractory_s)
 
     def _settle(self, upto: int | None = None, force: bool = False) -> list[Swing]:
         """Turn the candidate into a swing once its end is seen and no larger peak can join it.
@@ -418,78 +605,11 @@ class SwingDetector:
             area=float(h[i1, _AREA] - h[i0, _AREA]),
             excursion_deg=float(np.max(h[i0 : i1 + 1, _DEV])),
         )
-        return self._add(swing)
-
-    def _add(self, swing: Swing) -> list[Swing]:
-        p = self.params
-        if swing.excursion_deg > p.max_excursion_deg:
-            # Thigh turning far from its mean posture: lying down, getting up, turning over.
-            self._bout = []
-            self._reported = 0
-            self._unreported = []  # and the look-back never reaches across it
-            return []
-        # Bounded: a bout confirms within a few swings of its opening ones.
-        self._unreported = self._unreported[-(2 * p.bout_swings + 4) :] + [swing]
-        bout = self._bout
-        if bout:
-            typical = statistics.median(s.peak_speed_dps for s in bout[-5:])
-            if swing.peak_speed_dps < p.small_fraction * typical:
-                if p.small_restarts and len(bout) < p.bout_swings:
-                    # An unconfirmed bout led by one large movement (getting into position) starts afresh.
-                    self._bout = [swing]
-                return []  # otherwise the pelvis travelling over the planted foot
-            period = swing.peak_s - bout[-1].peak_s
-            prev_period = bout[-1].peak_s - bout[-2].peak_s if len(bout) >= 2 else period
-            regular = (
-                p.min_period_s <= period <= p.max_period_s
-                and 1.0 / p.period_ratio <= period / prev_period <= p.period_ratio
-                and swing.peak_speed_dps * p.small_fraction <= typical
-            )
-            if not regular:
-                self._bout = [swing]
-                self._reported = 0
-                return []
-        bout.append(swing)
-        if len(bout) < p.bout_swings:
-            return []
-        out = (self._look_back() if self._reported == 0 else []) + bout[self._reported :]
-        self._reported = len(bout)
-        self._unreported = []
-        excess = len(bout) - 5
-        if excess > 0:
-            del bout[:excess]
-            self._reported -= excess
-        return out
-
-    def _look_back(self) -> list[Swing]:
-        """Unreported swings before the just-confirmed bout that fit its rhythm, oldest first."""
-        p = self.params
-        bout = self._bout
-        floor = p.lookback_fraction * float(np.median([s.peak_speed_dps for s in bout]))
-        nxt, period = bout[0], bout[1].peak_s - bout[0].peak_s
-        pool = [s for s in self._unreported if s.peak_s < nxt.peak_s and s.peak_speed_dps >= floor]
-        found: list[Swing] = []
-        while pool:
-            gaps = np.array([nxt.peak_s - s.peak_s for s in pool])
-            fits = np.flatnonzero(
-                (gaps >= p.min_period_s)
-                & (gaps <= p.max_period_s)
-                & (gaps >= period / p.period_ratio)
-                & (gaps <= period * p.period_ratio)
-            )
-            if not len(fits):
-                break
-            # The largest fitting burst: the pelvis movement between two swings is smaller.
-            best = int(fits[np.argmax([pool[i].peak_speed_dps for i in fits])])
-            nxt, period = pool[best], float(gaps[best])
-            found.append(nxt)
-            pool = pool[:best]
-        return found[::-1]
+        return self._bouts.add(swing)
 
     def _end_bout(self) -> list[Swing]:
         out = self._settle(force=True)
-        self._bout = []
-        self._reported = 0
+        self._bouts.end()
         return out
 
 

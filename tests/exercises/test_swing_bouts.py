@@ -1,0 +1,93 @@
+"""Bouts of swings: which settled swings of the banded thigh are a walk, fed by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sensor.exercises.lateral_walk import LateralWalkParams
+from sensor.exercises.thigh_swing import Swing, SwingBouts
+
+PERIOD_S = 1.2
+SIZE = 300.0  # burst peak, deg²/s
+
+
+def swing(peak_s: float, size: float = SIZE, excursion_deg: float = 10.0) -> Swing:
+    return Swing(start_s=peak_s - 0.2, end_s=peak_s + 0.2, peak_s=peak_s, peak_speed_dps=size, area=-0.01,
+                 excursion_deg=excursion_deg)
+
+
+def feed(swings: list[Swing]) -> list[list[float]]:
+    """Peak times (s) reported after each swing is added, in order."""
+    bouts = SwingBouts(LateralWalkParams().swing)
+    return [[s.peak_s for s in bouts.add(x)] for x in swings]
+
+
+def walk(n: int, start_s: float = 2.0, period_s: float = PERIOD_S, size: float = SIZE) -> list[Swing]:
+    return [swing(start_s + k * period_s, size) for k in range(n)]
+
+
+def reported(out: list[list[float]]) -> list[float]:
+    return [t for batch in out for t in batch]
+
+
+def test_a_regular_walk_is_reported_swing_by_swing() -> None:
+    swings = walk(10)
+    out = feed(swings)
+    assert reported(out) == [s.peak_s for s in swings]
+    # The opening swing waits for the second to confirm the rhythm; every later one comes at once.
+    assert out[0] == [] and all(out[k] == [swings[k].peak_s] for k in range(2, 10))
+
+
+def test_the_pelvis_movement_between_swings_is_not_a_swing() -> None:
+    swings = walk(10)
+    # (Before the rhythm is confirmed a small burst restarts it: see the opening-swing tests.)
+    pelvis = [swing(s.peak_s + 0.55 * PERIOD_S, 0.3 * SIZE) for s in swings[1:]]
+    out = feed(sorted(swings + pelvis, key=lambda s: s.peak_s))
+    assert reported(out) == [s.peak_s for s in swings]
+
+
+def test_a_missed_swing_does_not_break_the_rhythm() -> None:
+    swings = walk(10)
+    del swings[5]  # lost to a packet gap
+    out = feed(swings)
+    assert reported(out) == [s.peak_s for s in swings]
+    # The swing after the miss continues the bout: reported at once, not held for a new bout's confirmation.
+    assert out[5] == [swings[5].peak_s]
+
+
+def test_a_swing_cut_short_by_a_gap_is_taken_when_its_cycle_is_otherwise_empty() -> None:
+    swings = walk(10)
+    swings[5] = swing(swings[5].peak_s, 0.35 * SIZE)  # too small to count on its own
+    out = feed(swings)
+    assert reported(out) == [s.peak_s for s in swings]
+    assert out[6] == [swings[5].peak_s, swings[6].peak_s]
+
+
+def test_a_quick_extra_movement_inside_a_walk_is_ignored() -> None:
+    swings = walk(10)
+    extra = swing(swings[6].peak_s + 0.45 * PERIOD_S, 0.9 * SIZE)
+    out = feed(sorted(swings + [extra], key=lambda s: s.peak_s))
+    assert reported(out) == [s.peak_s for s in swings]
+
+
+def test_large_opening_swings_do_not_make_the_rest_of_the_walk_small() -> None:
+    opening = [swing(2.0, 2.5 * SIZE), swing(2.0 + PERIOD_S, 1.6 * SIZE)]
+    rest = walk(10, start_s=2.0 + 2 * PERIOD_S, size=0.7 * SIZE)
+    out = feed(opening + rest)
+    assert reported(out) == [s.peak_s for s in opening + rest]
+
+
+def test_fidgeting_after_a_walk_does_not_take_over() -> None:
+    swings = walk(8)
+    fidget = [swing(swings[-1].peak_s + 2.0 + k * 1.0, 0.15 * SIZE) for k in range(6)]
+    out = feed(swings + fidget)
+    assert reported(out) == [s.peak_s for s in swings]
+
+
+def test_lying_down_ends_the_bout_and_the_look_back_never_crosses_it() -> None:
+    before = walk(4)
+    lie_down = swing(before[-1].peak_s + PERIOD_S, SIZE, excursion_deg=60.0)
+    after = walk(4, start_s=lie_down.peak_s + PERIOD_S)
+    out = feed(before + [lie_down] + after)
+    assert reported(out) == [s.peak_s for s in before + after]
+    assert np.all(np.diff(reported(out)) > 0)
