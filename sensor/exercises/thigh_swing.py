@@ -262,8 +262,8 @@ class SwingBouts:
             typical = statistics.median(s.peak_speed_dps for s in bout[-5:])
             if swing.peak_speed_dps < p.small_fraction * typical:
                 # Only a burst of a swing's size could take over (fidgeting is much smaller).
-                big_enough = swing.peak_speed_dps >= p.takeover_fraction * typical
-                self._smalls = self._smalls[-p.bout_swings :] + [swing] if big_enough else []
+                if swing.peak_speed_dps >= p.takeover_fraction * typical:
+                    self._smalls = self._smalls[-p.bout_swings :] + [swing]
                 if self._outgrown():
                     # The bout's swings stopped coming and a smaller rhythm went on: a large
                     # opening swing must not judge every later one small. Start over with it.
