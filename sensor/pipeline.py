@@ -39,8 +39,8 @@ from sensor.types import Event, SampleBlock
 from sensor.units import G_STANDARD
 
 LEGS: tuple[str, ...] = ("right", "left")
-#: Under ``auto``: fewer reps than this in a bout is fidgeting or adjusting, not a set.
-AUTO_MIN_SET_REPS = 3
+#: Fewer reps than this in a bout is fidgeting or adjusting, not a set.
+MIN_SET_REPS = 3
 #: Under ``auto``: a bout judged an exercise with less confidence (0–1) is other movement, such as
 #: ordinary walking (measured: walking forward 0.00–0.01, real sets 0.18 and up).
 AUTO_MIN_CONFIDENCE = 0.1
@@ -170,10 +170,10 @@ class Pipeline:
         self._pending_sets: tuple[SetResult, ...] = ()
         self._final_rejected = 0
         self._pending_rejected = 0
-        # Under recognition, bouts that are too short or not recognised as an exercise are not sets.
+        # Bouts that are too short, or under recognition not recognised as an exercise, are not sets.
         self._rule = SetRule(
-            min_reps=AUTO_MIN_SET_REPS, min_confidence=AUTO_MIN_CONFIDENCE
-        ) if self.config.exercise == "auto" else SetRule()
+            min_reps=MIN_SET_REPS, min_confidence=AUTO_MIN_CONFIDENCE if self.config.exercise == "auto" else 0.0
+        )
         self._last_rep: Rep | None = None
         # Grid samples waiting to reach _MIN_GRID_BLOCK (tiny blocks cost per-call overhead in every stage).
         self._grid_buffer: list[GridBlock] = []

@@ -25,8 +25,6 @@ def test_most_clean_sets_are_counted_exactly() -> None:
     assert sum(e == 0 for e in _CLEAN_ERRORS) >= 11
 
 
-@pytest.mark.xfail(reason="measured limitation: small loops of some people are missed (errors down to -7)",
-                   strict=True)
 def test_every_clean_set_is_within_one_step() -> None:
     assert all(abs(e) <= 1 for e in _CLEAN_ERRORS)
 
