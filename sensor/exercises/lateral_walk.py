@@ -45,6 +45,7 @@ def _lateral_swing() -> SwingParams:
         period_refractory=0.6,
         bout_swings=2,
         small_restarts=True,
+        min_opening_excursion_deg=6.0,
     )
 
 

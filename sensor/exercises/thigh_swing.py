@@ -116,6 +116,10 @@ class SwingParams:
     max_excursion_deg : float
         Largest angle of the gravity direction from its slow mean during a
         swing, deg: banded walks stay within it, lying down does not.
+    min_opening_excursion_deg : float
+        Smallest excursion of the swings that open a bout, deg: shuffling the
+        feet or adjusting the band moves the thigh less than a step does
+        (a swing of a bout already going may be smaller).
     lookback_fraction : float
         Unreported swings before a newly confirmed bout are added to it when
         they fit its rhythm and are at least this share of its median burst.
@@ -143,6 +147,7 @@ class SwingParams:
     period_ratio: float = 1.7
     bout_swings: int = 3
     max_excursion_deg: float = 30.0
+    min_opening_excursion_deg: float = 0.0
     lookback_fraction: float = 0.3
     miss_tolerance: float = 0.3
     takeover_fraction: float = 0.25
@@ -257,6 +262,8 @@ class SwingBouts:
     def _join(self, swing: Swing) -> list[Swing]:
         """Add a swing to the bout (or start one with it); return the swings now certain."""
         p = self.params
+        if self._reported == 0 and swing.excursion_deg < p.min_opening_excursion_deg:
+            return []  # too slight to open a walk: shuffling the feet, adjusting the band
         bout = self._bout
         if bout:
             typical = statistics.median(s.peak_speed_dps for s in bout[-5:])

@@ -91,3 +91,10 @@ def test_lying_down_ends_the_bout_and_the_look_back_never_crosses_it() -> None:
     out = feed(before + [lie_down] + after)
     assert reported(out) == [s.peak_s for s in before + after]
     assert np.all(np.diff(reported(out)) > 0)
+
+
+def test_slight_regular_swings_do_not_open_a_walk_but_may_continue_one() -> None:
+    shuffle = [swing(2.0 + k * PERIOD_S, excursion_deg=4.0) for k in range(6)]
+    assert reported(feed(shuffle)) == []
+    walk_on = walk(4) + [swing(2.0 + k * PERIOD_S, excursion_deg=4.0) for k in range(4, 8)]
+    assert reported(feed(walk_on)) == [s.peak_s for s in walk_on]
