@@ -74,7 +74,8 @@ class MonsterWalkParams:
     period_ratio : float
         Largest ratio between consecutive stride periods within a bout.
     min_swing_deg, max_swing_deg : float
-        Peak-to-peak swing range of a stride, deg.
+        Peak-to-peak swing range of a stride, deg (the last stride of a set,
+        as the person stops, may swing the thigh only 4 deg).
     min_shock : float
         Smallest foot-strike shock within a stride, m/s²: stepping lands a
         foot; moving the leg lying or sitting does not.
@@ -110,7 +111,7 @@ class MonsterWalkParams:
     min_period_s: float = 0.9
     max_period_s: float = 3.6
     period_ratio: float = 1.6
-    min_swing_deg: float = 5.0
+    min_swing_deg: float = 3.5
     max_swing_deg: float = 70.0
     min_shock: float = 1.5
     max_drift_deg: float = 15.0

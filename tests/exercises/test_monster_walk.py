@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sensor.exercises.monster_walk import MonsterWalkCounter
+from sensor.pipeline import PipelineConfig, analyze_samples
 from sensor.synth import SimulationConfig, simulate
 from tests.exercises.walk_helpers import GRID_HZ, clean_set_errors, count
 
@@ -44,22 +45,22 @@ _CLEAN_ERRORS = clean_set_errors("monster-walk", lambda leg: MonsterWalkCounter(
 
 
 def test_clean_sets_are_counted_within_one_stride() -> None:
-    # Measured: 14 of the 16 clean sets exact; the others one stride (two steps) off:
+    # Measured: 15 of the 16 clean sets exact; the other one stride (two steps) off:
     # the first swing can merge with getting into the squat.
-    assert sum(e == 0 for e in _CLEAN_ERRORS) >= 14
+    assert sum(e == 0 for e in _CLEAN_ERRORS) >= 15
     assert all(abs(e) <= 2 for e in _CLEAN_ERRORS)
 
 
 def test_brisk_monster_walk_is_counted() -> None:
-    # 0.6 s per step (100 steps a minute, strides of 1.2 s): measured 5 of 8 exact, the rest one or
-    # two strides under (the first swings of a brisk set are small).
+    # 0.6 s per step (100 steps a minute, strides of 1.2 s): measured 5 of 8 exact, the rest one
+    # stride under (the first swings of a brisk set are small).
     errors = []
     for seed in range(8):
         rec = simulate(SimulationConfig(exercise="monster-walk", reps=12, seed=seed, tempo_s=0.6,
                                         noise_scale=0, drop_rate=0))
         errors.append(len(count(monster, rec.samples)) - rec.truth.count)
     assert sum(e == 0 for e in errors) >= 5
-    assert all(-4 <= e <= 0 for e in errors)
+    assert all(-2 <= e <= 0 for e in errors)
 
 
 def test_backward_monster_walk_is_counted() -> None:
@@ -98,3 +99,11 @@ def test_steps_do_not_depend_on_how_the_stream_is_cut(sizes: list[int]) -> None:
     assert reference
     got = [(r.start_s, r.end_s) for r in count(monster, _SESSION, sizes)]
     np.testing.assert_allclose(got, reference, atol=1e-9)
+
+
+def test_the_shorter_last_stride_of_a_set_is_counted() -> None:
+    # The person stops: the first set's last stride swings the thigh only 4.2 deg before they rise.
+    rec = simulate(SimulationConfig(exercise="monster-walk", reps=7, sets=3, rate_hz=200.0, seed=1215, leg="left",
+                                    mount_rotation_deg=16.4, mount_tilt_deg=3.9, noise_scale=0.75, drop_rate=0.15))
+    result = analyze_samples(rec.samples, PipelineConfig(exercise="monster-walk", leg="left"))
+    assert [s.count for s in result.sets] == [s.count for s in rec.truth.sets]
