@@ -21,7 +21,7 @@ leading and trailing swings differing in shape (the banded leg lifts during
 its own swing).
 
 Counting. On the accuracy benchmark (``benchmarks/RESULTS.md``) 60 % of
-synthetic sets are counted exactly and 85 % within one (38 % and 52 % on an
+synthetic sets are counted exactly and 85 % within one (38 % and 57 % on an
 independent simulator). Misses: people whose loop is small (trailing steps
 of some people sweep a loop a tenth the size of leading ones) or splits
 into two bursts of a size, a swing counted while rising from the squat
