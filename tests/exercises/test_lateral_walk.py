@@ -56,8 +56,8 @@ def test_no_steps_when_there_is_no_walk(scenario: str) -> None:
         assert count(lateral(), rec.samples) == []
 
 
-@pytest.mark.xfail(reason="measured limitation: the counter alone gives 0-2 steps in 40 s of fidgeting (a bout of fewer than 3 is no set), forward walking 19-30",
-                   strict=False)
+@pytest.mark.xfail(reason="measured limitation: the counter alone gives 0-2 steps in 40 s of fidgeting "
+                          "(a bout of fewer than 3 is no set), forward walking 19-30", strict=False)
 @pytest.mark.parametrize("scenario", ["fidget", "walk-forward"])
 def test_no_steps_when_fidgeting_or_walking_forward(scenario: str) -> None:
     rec = simulate(SimulationConfig(exercise=scenario, seed=0, duration_s=40.0))
