@@ -21,11 +21,13 @@ axes: only rotation-invariant quantities are measured.
 4. *Posture.* A swing that takes the gravity direction further than
    ``max_excursion_deg`` from its slow mean is not a banded step (lying
    down, getting up or turning over move the thigh by much more) and ends
-   the bout.
-5. *Bouts.* Swings are reported only once ``bout_swings`` of them follow each
-   other at a regular period (``min_period_s`` to ``max_period_s``, each
-   within ``period_ratio`` of the bout's median period), so that getting
-   into position, adjusting the band or shuffling round are not counted.
+   the bout. The swings that open a bout must reach
+   ``min_opening_excursion_deg``: shuffling the feet moves the thigh less.
+5. *Bouts* (:class:`SwingBouts`). Swings are reported only once
+   ``bout_swings`` of them follow each other at a regular period
+   (``min_period_s`` to ``max_period_s``, each within ``period_ratio`` of the
+   bout's median period), so that getting into position, adjusting the band
+   or shuffling round are not counted.
    Later swings of the bout are reported as soon as they are settled. A
    period of about two is one missed swing (a packet gap cut it short): the
    bout goes on, and a burst skipped in between that fits the rhythm is
