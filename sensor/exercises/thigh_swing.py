@@ -240,8 +240,7 @@ class SwingBouts:
         p = self.params
         if p.period_refractory <= 0.0 or not self._periods:
             return p.refractory_s
-        period = statistics.median(self._periods)
-        return max(min(p.refractory_s, p.period_refractory * period), p.min_refractory_s)
+        return max(min(p.refractory_s, p.period_refractory * self._median_period()), p.min_refractory_s)
 
     def add(self, swing: Swing) -> list[Swing]:
         """Take the next settled swing; return the swings that became certain, oldest first."""
@@ -268,7 +267,7 @@ class SwingBouts:
             return []  # too slight to open a walk: shuffling the feet, adjusting the band
         bout = self._bout
         if bout:
-            typical = statistics.median(s.peak_speed_dps for s in bout[-5:])
+            typical = self._typical_size()
             if swing.peak_speed_dps < p.small_fraction * typical:
                 # Only a burst of a swing's size could take over (fidgeting is much smaller).
                 if swing.peak_speed_dps >= p.takeover_fraction * typical:
@@ -291,7 +290,7 @@ class SwingBouts:
                 and p.min_period_s <= period / cycles <= p.max_period_s
                 and swing.peak_speed_dps * p.small_fraction <= typical
             )
-            if not regular and len(self._periods) >= 3 and cycles == 0 and period < statistics.median(self._periods):
+            if not regular and len(self._periods) >= 3 and cycles == 0 and period < self._median_period():
                 return []  # an extra movement within a confirmed bout's cycle
             if not regular:
                 self._new_bout([swing])
@@ -313,6 +312,19 @@ class SwingBouts:
             self._reported -= excess
         return out
 
+    def _typical_size(self) -> float:
+        """Median burst peak of the bout's last five swings (deg/s, deg²/s with ``loop_signal``)."""
+        return statistics.median(s.peak_speed_dps for s in self._bout[-5:])
+
+    def _median_period(self) -> float:
+        """The bout's median period, s (once it has one)."""
+        return statistics.median(self._periods)
+
+    def _in_rhythm(self, period: float, reference: float) -> bool:
+        """Whether ``period`` lies within ``period_ratio`` of ``reference`` (both s)."""
+        ratio = self.params.period_ratio
+        return reference / ratio <= period <= reference * ratio
+
     def _outgrown(self) -> bool:
         """Whether the small bursts since the bout's last swing form a rhythm of their own that outlasted it.
 
@@ -323,7 +335,7 @@ class SwingBouts:
         smalls = self._smalls
         if len(smalls) <= p.bout_swings or not self._periods:
             return False
-        if smalls[-1].peak_s - self._bout[-1].peak_s <= (2.0 + p.miss_tolerance) * statistics.median(self._periods):
+        if smalls[-1].peak_s - self._bout[-1].peak_s <= (2.0 + p.miss_tolerance) * self._median_period():
             return False
         periods = np.diff([s.peak_s for s in smalls])
         return bool(
@@ -338,14 +350,12 @@ class SwingBouts:
         (that loses the swings after it too), so a period of about two of the bout's is one
         miss. The first period of a bout, with nothing to compare, spans one cycle.
         """
-        p = self.params
         if not self._periods:
             return 1
-        typical = statistics.median(self._periods)
-        ratio = period / typical
-        if 1.0 / p.period_ratio <= ratio <= p.period_ratio:
+        typical = self._median_period()
+        if self._in_rhythm(period, typical):
             return 1
-        return 2 if abs(ratio - 2.0) <= p.miss_tolerance else 0
+        return 2 if abs(period / typical - 2.0) <= self.params.miss_tolerance else 0
 
     def _missed_swing(self, before: Swing, after: Swing) -> Swing | None:
         """The swing a bout missed between ``before`` and ``after``, two cycles apart, if one was seen.
@@ -354,15 +364,14 @@ class SwingBouts:
         to count; alone in its cycle, the largest such burst that fits the
         rhythm is that swing.
         """
-        p = self.params
         half = 0.5 * (after.peak_s - before.peak_s)
-        floor = p.lookback_fraction * statistics.median(s.peak_speed_dps for s in self._bout[-5:])
+        floor = self.params.lookback_fraction * self._typical_size()
         fits = [
             s
             for s in self._unreported
             if s.peak_speed_dps >= floor
-            and half / p.period_ratio <= s.peak_s - before.peak_s <= half * p.period_ratio
-            and half / p.period_ratio <= after.peak_s - s.peak_s <= half * p.period_ratio
+            and self._in_rhythm(s.peak_s - before.peak_s, half)
+            and self._in_rhythm(after.peak_s - s.peak_s, half)
         ]
         return max(fits, key=lambda s: s.peak_speed_dps, default=None)
 
@@ -370,7 +379,7 @@ class SwingBouts:
         """Unreported swings before the just-confirmed bout that fit its rhythm, oldest first."""
         p = self.params
         bout = self._bout
-        floor = p.lookback_fraction * float(np.median([s.peak_speed_dps for s in bout]))
+        floor = p.lookback_fraction * self._typical_size()
         nxt, period = bout[0], bout[1].peak_s - bout[0].peak_s
         pool = [s for s in self._unreported if s.peak_s < nxt.peak_s and s.peak_speed_dps >= floor]
         found: list[Swing] = []
