@@ -46,6 +46,12 @@ def _lateral_swing() -> SwingParams:
         bout_swings=2,
         small_restarts=True,
         min_opening_excursion_deg=6.0,
+        # Rising after the last cycle moved the thigh 1.6-2.5x the bout's median excursion on the
+        # independent simulator; 2 % of our synthetic steps exceed 1.5x.
+        rise_excursion_ratio=1.5,
+        # The rhythm after large opening swings: a slow step (or a trailing one) sweeps a fifth of
+        # their loop; fidgeting sweeps less.
+        takeover_fraction=0.2,
         # Long side steps take the gravity direction up to about 35 deg from its slow mean (the
         # leg's own acceleration included); lying down takes it further (37 deg and more measured).
         max_excursion_deg=35.0,

@@ -34,7 +34,10 @@ axes: only rotation-invariant quantities are measured.
    taken as that swing. A burst far too early for the next cycle of a
    settled bout is ignored rather than breaking it. When a bout's swings
    stop but bursts it judged small go on at a regular period, those start a
-   new bout (a few large opening swings had set the bout's size).
+   new bout (a few large opening swings had set the bout's size). A swing
+   that moves the thigh far further than the bout's steps is held until
+   movement goes on after it: rising from the squat after the last cycle
+   looks like that, and is not a step.
    *Look-back.* The swings that open a bout often fail the tests above (the
    first step from standstill is larger, the next one's partner movement is
    mistaken for it, a missed burst breaks the rhythm), so when a bout is
@@ -129,6 +132,11 @@ class SwingParams:
         A small burst restarts a bout not yet confirmed (when the pelvis
         movement is much smaller than the swing, a large first burst is
         getting into position, not a swing).
+    rise_excursion_ratio : float
+        A swing of a reported bout whose excursion exceeds this multiple of
+        the bout's median excursion is held back until the bout's next swing
+        (or an immediate one) follows it, and dropped if the movement stops:
+        it is the person rising from the squat (0 disables the hold).
     batch_s : float
         Length of the grid-aligned micro-batches the signal maths runs on, s.
     loop_signal : bool
@@ -154,6 +162,7 @@ class SwingParams:
     miss_tolerance: float = 0.3
     takeover_fraction: float = 0.25
     small_restarts: bool = False
+    rise_excursion_ratio: float = 0.0
     batch_s: float = 0.2
     loop_signal: bool = False
     period_refractory: float = 0.0
@@ -293,16 +302,20 @@ class SwingBouts:
             if not regular and len(self._periods) >= 3 and cycles == 0 and period < self._median_period():
                 return []  # an extra movement within a confirmed bout's cycle
             if not regular:
+                # Swings held as a possible rise still count when movement goes straight on;
+                # after a rest they were the person standing up.
+                held = bout[self._reported :] if self._reported and period <= p.max_period_s else []
                 self._new_bout([swing])
-                return []
+                return held
             if cycles == 2:
                 missed = self._missed_swing(bout[-1], swing)
                 if missed is not None:
                     bout.append(missed)
             self._periods = self._periods[-4:] + [period / cycles]
+        rising = self._maybe_rising(swing)
         bout.append(swing)
-        if len(bout) < p.bout_swings:
-            return []
+        if len(bout) < p.bout_swings or rising:
+            return []  # held until the bout's next swing vouches for it
         out = (self._look_back() if self._reported == 0 else []) + bout[self._reported :]
         self._reported = len(bout)
         self._unreported = []
@@ -311,6 +324,18 @@ class SwingBouts:
             del bout[:excess]
             self._reported -= excess
         return out
+
+    def _maybe_rising(self, swing: Swing) -> bool:
+        """Whether ``swing``, next in a reported bout, moves the thigh so much further than its steps it may be a rise.
+
+        Rising from the squat after the last cycle takes the gravity direction
+        further from its running mean than any step (about twice as far on the
+        independent simulator); a step of the bout that far out is rare.
+        """
+        ratio = self.params.rise_excursion_ratio
+        if ratio <= 0.0 or self._reported == 0:
+            return False
+        return swing.excursion_deg > ratio * statistics.median(s.excursion_deg for s in self._bout[-5:])
 
     def _typical_size(self) -> float:
         """Median burst peak of the bout's last five swings (deg/s, deg²/s with ``loop_signal``)."""

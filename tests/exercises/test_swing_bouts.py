@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sensor.exercises.lateral_walk import LateralWalkParams
 from sensor.exercises.thigh_swing import Swing, SwingBouts
@@ -70,9 +71,13 @@ def test_a_quick_extra_movement_inside_a_walk_is_ignored() -> None:
     assert reported(out) == [s.peak_s for s in swings]
 
 
-def test_large_opening_swings_do_not_make_the_rest_of_the_walk_small() -> None:
-    opening = [swing(2.0, 2.5 * SIZE), swing(2.0 + PERIOD_S, 1.6 * SIZE)]
-    rest = walk(10, start_s=2.0 + 2 * PERIOD_S, size=0.7 * SIZE)
+@pytest.mark.parametrize("opening_sizes, rest_size", [((2.5, 1.6), 0.7), ((4.0, 3.0), 0.8)])
+def test_large_opening_swings_do_not_make_the_rest_of_the_walk_small(
+    opening_sizes: tuple[float, float], rest_size: float
+) -> None:
+    # The second case is a fifth of the opening swings' size (sinking into the squat inflates them).
+    opening = [swing(2.0, opening_sizes[0] * SIZE), swing(2.0 + PERIOD_S, opening_sizes[1] * SIZE)]
+    rest = walk(10, start_s=2.0 + 2 * PERIOD_S, size=rest_size * SIZE)
     out = feed(opening + rest)
     assert reported(out) == [s.peak_s for s in opening + rest]
 
@@ -98,3 +103,22 @@ def test_slight_regular_swings_do_not_open_a_walk_but_may_continue_one() -> None
     assert reported(feed(shuffle)) == []
     walk_on = walk(4) + [swing(2.0 + k * PERIOD_S, excursion_deg=4.0) for k in range(4, 8)]
     assert reported(feed(walk_on)) == [s.peak_s for s in walk_on]
+
+
+def test_rising_from_the_squat_after_the_last_cycle_is_not_a_step() -> None:
+    swings = walk(8)
+    rise = swing(swings[-1].peak_s + PERIOD_S, excursion_deg=20.0)
+    after_rest = walk(3, start_s=rise.peak_s + 30.0)
+    out = feed(swings + [rise] + after_rest)
+    assert reported(out) == [s.peak_s for s in swings + after_rest]
+
+
+def test_a_wide_step_inside_a_walk_counts_once_the_walk_goes_on() -> None:
+    swings = walk(8)
+    swings[5] = swing(swings[5].peak_s, excursion_deg=20.0)
+    out = feed(swings)
+    assert reported(out) == [s.peak_s for s in swings]
+    assert out[5] == [] and out[6] == [swings[5].peak_s, swings[6].peak_s]
+    # Movement going straight on out of rhythm (a turn) also vouches for it.
+    turn = swings[:6] + walk(3, start_s=swings[5].peak_s + 0.4 * PERIOD_S)
+    assert reported(feed(turn))[:6] == [s.peak_s for s in swings[:6]]
