@@ -43,8 +43,9 @@ axes: only rotation-invariant quantities are measured.
    mistaken for it, a missed burst breaks the rhythm), so when a bout is
    confirmed the unreported swings just before it are searched backwards:
    one is taken when its period to the next fits the bout's rhythm and it is
-   at least ``lookback_fraction`` of the bout's typical swing (the largest
-   such one, since the pelvis movement sits in between).
+   at least ``lookback_fraction`` of the bout's typical swing and reaches
+   the opening excursion (the largest such one, since the pelvis movement
+   sits in between).
 6. *Loop sense.* For each swing the signed area swept by the gravity
    direction round its slow mean, seen along gravity, is kept (a proper
    rotation of the band does not change it); the lateral-walk counter reads
@@ -122,9 +123,10 @@ class SwingParams:
         Largest angle of the gravity direction from its slow mean during a
         swing, deg: banded walks stay within it, lying down does not.
     min_opening_excursion_deg : float
-        Smallest excursion of the swings that open a bout, deg: shuffling the
-        feet or adjusting the band moves the thigh less than a step does
-        (a swing of a bout already going may be smaller).
+        Smallest excursion of the swings that open a bout, deg, those the
+        look-back adds included: shuffling the feet or adjusting the band
+        moves the thigh less than a step does (a swing of a bout already
+        going may be smaller).
     lookback_fraction : float
         Unreported swings before a newly confirmed bout are added to it when
         they fit its rhythm and are at least this share of its median burst.
@@ -406,7 +408,11 @@ class SwingBouts:
         bout = self._bout
         floor = p.lookback_fraction * self._typical_size()
         nxt, period = bout[0], bout[1].peak_s - bout[0].peak_s
-        pool = [s for s in self._unreported if s.peak_s < nxt.peak_s and s.peak_speed_dps >= floor]
+        pool = [
+            s
+            for s in self._unreported
+            if s.peak_s < nxt.peak_s and s.peak_speed_dps >= floor and s.excursion_deg >= p.min_opening_excursion_deg
+        ]
         found: list[Swing] = []
         while pool:
             gaps = np.array([nxt.peak_s - s.peak_s for s in pool])

@@ -122,3 +122,9 @@ def test_a_wide_step_inside_a_walk_counts_once_the_walk_goes_on() -> None:
     # Movement going straight on out of rhythm (a turn) also vouches for it.
     turn = swings[:6] + walk(3, start_s=swings[5].peak_s + 0.4 * PERIOD_S)
     assert reported(feed(turn))[:6] == [s.peak_s for s in swings[:6]]
+
+
+def test_the_look_back_does_not_take_slight_movements_before_a_walk() -> None:
+    shuffle = [swing(2.0 + k * PERIOD_S, excursion_deg=4.0) for k in range(2)]
+    steps = walk(6, start_s=2.0 + 2 * PERIOD_S)
+    assert reported(feed(shuffle + steps)) == [s.peak_s for s in steps]
