@@ -70,7 +70,9 @@ class MonsterWalkParams:
         Bounds of that hysteresis, deg (the swing of getting into the squat
         would otherwise inflate it past the first strides' swings).
     min_period_s, max_period_s : float
-        Stride (two steps) period range, s.
+        Stride (two steps) period range, s. Brisk strides take 1.0–1.2 s,
+        and a turning point of the low-passed angle may come 0.2 s early or
+        late, so one period of a brisk walk can measure 0.8 s.
     period_ratio : float
         Largest ratio between consecutive stride periods within a bout.
     min_swing_deg, max_swing_deg : float
@@ -108,7 +110,7 @@ class MonsterWalkParams:
     hysteresis: float = 0.8
     min_hysteresis_deg: float = 2.0
     max_hysteresis_deg: float = 6.0
-    min_period_s: float = 0.9
+    min_period_s: float = 0.8
     max_period_s: float = 3.6
     period_ratio: float = 1.6
     min_swing_deg: float = 3.5

@@ -107,3 +107,13 @@ def test_the_shorter_last_stride_of_a_set_is_counted() -> None:
                                     mount_rotation_deg=16.4, mount_tilt_deg=3.9, noise_scale=0.75, drop_rate=0.15))
     result = analyze_samples(rec.samples, PipelineConfig(exercise="monster-walk", leg="left"))
     assert [s.count for s in result.sets] == [s.count for s in rec.truth.sets]
+
+
+def test_a_brisk_stride_measured_short_does_not_break_the_walk() -> None:
+    # Strides of 1.1 s from the sweep: the low-passed turning points put one of them at 0.88 s,
+    # which broke the second set's opening bout when 0.9 s was the shortest stride.
+    rec = simulate(SimulationConfig(exercise="monster-walk", reps=10, sets=3, rate_hz=25.0, seed=1264, leg="right",
+                                    mount_rotation_deg=55.2, mount_tilt_deg=4.7, noise_scale=1.5, tempo_s=0.55,
+                                    lead_in=True, fidget=False, drop_rate=0.02))
+    result = analyze_samples(rec.samples, PipelineConfig(exercise="monster-walk", leg="right"))
+    assert [s.count for s in result.sets] == [s.count for s in rec.truth.sets]
