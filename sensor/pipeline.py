@@ -11,7 +11,8 @@ analysis is nothing but the whole recording pushed block by block
 
 from __future__ import annotations
 
-from collections import deque
+import math
+from collections import Counter as Histogram, deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -24,6 +25,7 @@ from sensor.exercises.lateral_walk import LateralWalkCounter
 from sensor.exercises.monster_walk import MonsterWalkCounter
 from sensor.exercises.recognition import ExerciseRecogniser
 from sensor.dsp.resample import GridBlock, UniformResampler
+from sensor.dsp.vectors import row_norms
 from sensor.recording.v1 import Recording
 from sensor.session import (
     CountedRep,
@@ -167,9 +169,10 @@ class Pipeline:
         # Sets that no late rep can change any more, and the reps still open to regrouping.
         self._final_sets: list[SetResult] = []
         self._pending: list[CountedRep] = []
-        self._pending_sets: tuple[SetResult, ...] = ()
         self._final_rejected = 0
-        self._pending_rejected = 0
+        # The open reps' sets and rejected bouts, built when first asked for after the reps changed:
+        # a batch run settles reps far more often than anyone reads the running sets.
+        self._open_partition: tuple[tuple[SetResult, ...], tuple[SetResult, ...]] | None = None
         # Bouts that are too short, or under recognition not recognised as an exercise, are not sets.
         self._rule = SetRule(
             min_reps=MIN_SET_REPS, min_confidence=AUTO_MIN_CONFIDENCE if self.config.exercise == "auto" else 0.0
@@ -185,7 +188,7 @@ class Pipeline:
         self._first_s = np.nan
         self._last_s = np.nan
         self._has_gyro: bool | None = None
-        self._dt_hist: dict[float, int] = {}
+        self._dt_hist: Histogram[float] = Histogram()
         self._recent_blocks: deque[tuple[float, int]] = deque()
         self._link_drops = 0
         self._acc_norm_sum = 0.0
@@ -231,7 +234,7 @@ class Pipeline:
 
     def status(self) -> LiveStatus:
         """Running count, set number and last rep, for a live view."""
-        sets = (*self._final_sets, *self._pending_sets)
+        sets = (*self._final_sets, *self._open_sets()[0])
         return LiveStatus(
             count=sum(s.count for s in sets),
             set_number=len(sets),
@@ -243,7 +246,7 @@ class Pipeline:
 
     def result(self) -> SessionResult:
         """The session summary (final after :meth:`finish`, provisional before)."""
-        sets = (*self._final_sets, *self._pending_sets)
+        sets = (*self._final_sets, *self._open_sets()[0])
         count = sum(s.count for s in sets)
         kinds = {s.exercise for s in sets}
         if len(kinds) == 1:
@@ -264,15 +267,20 @@ class Pipeline:
     def _accept(self, *, final: bool, now_s: float) -> list[Event]:
         """Count the reps whose recognition window is complete (all of them at the end)."""
         recogniser = self._recogniser
-        ready = [r for r in self._awaiting if final or recogniser is None or recogniser.ready(r.end_s)]
+        ready: list[Rep] = []
+        waiting: list[Rep] = []
+        for r in self._awaiting:
+            (ready if final or recogniser is None or recogniser.ready(r.end_s) else waiting).append(r)
         if not ready:
             return []
-        self._awaiting = [r for r in self._awaiting if not any(r is x for x in ready)]
+        self._awaiting = waiting
         events: list[Event] = []
         for rep in sorted(ready, key=lambda r: r.start_s):
             counted = CountedRep(rep)
             if recogniser is not None:
-                rep = replace(rep, emitted_at_s=max(rep.emitted_at_s, now_s))
+                if now_s > rep.emitted_at_s:
+                    # Judged once later data came in: reported then (replace() is too costly to run for nothing).
+                    rep = replace(rep, emitted_at_s=now_s)
                 judgement = recogniser.judge(rep.start_s, rep.end_s)
                 counted = CountedRep(rep, judgement.confidence, judgement.exercise, judgement.exercise is not None)
             self._pending.append(counted)
@@ -301,9 +309,14 @@ class Pipeline:
                 c for c in self._pending
                 if id(c) not in frozen and (id(c) in grouped or c.rep.end_s >= horizon)
             ]
-        previous = self._final_sets[-1].end_s if self._final_sets else None
-        self._pending_sets, rejected = partition_sets(self._pending, self.config.set_gap_s, previous, self._rule)
-        self._pending_rejected = len(rejected)
+        self._open_partition = None
+
+    def _open_sets(self) -> tuple[tuple[SetResult, ...], tuple[SetResult, ...]]:
+        """Sets and rejected bouts of the reps still open to regrouping."""
+        if self._open_partition is None:
+            previous = self._final_sets[-1].end_s if self._final_sets else None
+            self._open_partition = partition_sets(self._pending, self.config.set_gap_s, previous, self._rule)
+        return self._open_partition
 
     def _note_event(self, event: Event) -> None:
         if event.kind == "disconnected":
@@ -316,12 +329,11 @@ class Pipeline:
             self._has_gyro = block.has_gyro
             self._first_s = block.start_s
         self._n_samples += len(block)
-        self._acc_norm_sum += float(np.linalg.norm(block.acc, axis=1).sum())
-        dt = np.diff(block.t if np.isnan(self._last_s) else np.concatenate(([self._last_s], block.t)))
+        self._acc_norm_sum += float(row_norms(block.acc).sum())
+        t = block.t if math.isnan(self._last_s) else np.concatenate(((self._last_s,), block.t))
         # A histogram of 1 ms bins keeps the median rate exact enough in O(1) memory.
-        bins, counts = np.unique(np.round(dt, 3), return_counts=True)
-        for b, c in zip(bins.tolist(), counts.tolist()):
-            self._dt_hist[b] = self._dt_hist.get(b, 0) + c
+        bins, counts = np.unique(np.round(t[1:] - t[:-1], 3), return_counts=True)
+        self._dt_hist.update(dict(zip(bins.tolist(), counts.tolist())))
         self._last_s = block.end_s
         self._recent_blocks.append((block.end_s, len(block)))
         while self._recent_blocks and self._recent_blocks[0][0] < block.end_s - _RATE_WINDOW_S:
@@ -362,7 +374,7 @@ class Pipeline:
                 f"{self._resampler.gaps} gap(s) in the data ({self._resampler.missing_s:.1f} s missing): "
                 "nothing is counted inside a gap"
             )
-        rejected = self._final_rejected + self._pending_rejected
+        rejected = self._final_rejected + len(self._open_sets()[1])
         if rejected:
             warnings.append(
                 f"{rejected} short or unrecognised bout(s) of movement were not counted "
@@ -388,9 +400,9 @@ def _concat_grid(blocks: list[GridBlock]) -> GridBlock:
     """Join consecutive grid blocks (no gap between them)."""
     if len(blocks) == 1:
         return blocks[0]
-    gyro = None if blocks[0].gyro is None else np.vstack([b.gyro for b in blocks])  # type: ignore[misc]
+    gyro = None if blocks[0].gyro is None else np.concatenate([b.gyro for b in blocks])  # type: ignore[misc]
     return GridBlock(
-        np.concatenate([b.t for b in blocks]), np.vstack([b.acc for b in blocks]), gyro, blocks[0].gap_before
+        np.concatenate([b.t for b in blocks]), np.concatenate([b.acc for b in blocks]), gyro, blocks[0].gap_before
     )
 
 

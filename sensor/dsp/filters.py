@@ -38,6 +38,8 @@ class StreamingSOS:
         self.sos = np.asarray(sos, dtype=np.float64)
         self.n_channels = n_channels
         self._zi_unit = signal.sosfilt_zi(self.sos)  # (n_sections, 2)
+        # The state is kept as the rows the block response multiplies (n_sections * 2, n_channels),
+        # so the per-block path needs no reshaping; sosfilt gets it as (n_sections, 2, n_channels).
         self._zi: FloatArray | None = None
         self._block_maps: dict[int, tuple[FloatArray, FloatArray]] = {}
 
@@ -61,17 +63,18 @@ class StreamingSOS:
 
     def push(self, x: FloatArray) -> FloatArray:
         """Filter ``x`` (N, n_channels) and return the output of the same shape."""
-        if len(x) == 0:
+        n = len(x)
+        if n == 0:
             return np.empty((0, self.n_channels))
         if self._zi is None:
-            self._zi = self._zi_unit[:, :, None] * x[0][None, None, :]
-        n = len(x)
+            self._zi = self._zi_unit.reshape(-1, 1) * x[0]
         if n > self.SMALL_BLOCK:
-            y, self._zi = signal.sosfilt(self.sos, x, axis=0, zi=self._zi)
+            y, zi = signal.sosfilt(self.sos, x, axis=0, zi=self._zi.reshape(self._zi_unit.shape + (self.n_channels,)))
+            self._zi = zi.reshape(-1, self.n_channels)
             return y
         to_output, to_state = self._block_map(n)
-        inputs = np.concatenate((self._zi.reshape(-1, self.n_channels), x))
-        self._zi = (to_state @ inputs).reshape(self._zi.shape)
+        inputs = np.concatenate((self._zi, x))
+        self._zi = to_state @ inputs
         return to_output @ inputs
 
     def _block_map(self, n: int) -> tuple[FloatArray, FloatArray]:

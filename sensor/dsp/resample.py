@@ -71,16 +71,18 @@ class UniformResampler:
             return []
         t, acc, gyro = block.t, block.acc, block.gyro
         if self._last is not None:
-            t = np.concatenate(([self._last[0]], t))
-            acc = np.vstack((self._last[1], acc))
-            if gyro is not None and self._last[2] is not None:
-                gyro = np.vstack((self._last[2], gyro))
-            elif gyro is not None or self._last[2] is not None:
+            last_t, last_acc, last_gyro = self._last
+            if (gyro is None) != (last_gyro is None):
                 raise ValueError("gyro presence changed mid-stream")
+            t = np.concatenate(((last_t,), t))
+            acc = np.concatenate((last_acc, acc))
+            if gyro is not None:
+                gyro = np.concatenate((last_gyro, gyro))
         else:
             self._next_k = math.ceil(t[0] * self.rate_hz - 1e-9)
-        self._last = (float(t[-1]), acc[-1].copy(), None if gyro is None else gyro[-1].copy())
-        steps = np.diff(t)
+        # Rows (1, 3), ready to be joined to the next block.
+        self._last = (float(t[-1]), acc[-1:].copy(), None if gyro is None else gyro[-1:].copy())
+        steps = t[1:] - t[:-1]
         gap_idx = np.flatnonzero(steps > self.max_gap_s)
         out: list[GridBlock] = []
         seg_start = 0
@@ -101,7 +103,7 @@ class UniformResampler:
     def _interpolate(
         self, t: FloatArray, acc: FloatArray, gyro: FloatArray | None
     ) -> GridBlock | None:
-        last_k = math.floor(t[-1] * self.rate_hz + 1e-9)
+        last_k = math.floor(float(t[-1]) * self.rate_hz + 1e-9)
         if last_k < self._next_k:
             return None
         grid = np.arange(self._next_k, last_k + 1) / self.rate_hz
@@ -110,13 +112,16 @@ class UniformResampler:
             acc_g = np.repeat(acc, len(grid), axis=0)
             gyro_g = None if gyro is None else np.repeat(gyro, len(grid), axis=0)
         else:
-            acc_g = _interp_columns(grid, t, acc)
-            gyro_g = None if gyro is None else _interp_columns(grid, t, gyro)
+            # Both sensors share the sample times: locate the grid among them once.
+            idx = np.minimum(np.maximum(np.searchsorted(t, grid, side="right") - 1, 0), len(t) - 2)
+            frac = ((grid - t[idx]) / (t[idx + 1] - t[idx]))[:, None]
+            acc_g = _lerp(acc, idx, frac)
+            gyro_g = None if gyro is None else _lerp(gyro, idx, frac)
         gap, self._gap_pending = self._gap_pending, False
         return GridBlock(grid, acc_g, gyro_g, gap)
 
 
-def _interp_columns(x: FloatArray, xp: FloatArray, fp: FloatArray) -> FloatArray:
-    idx = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
-    frac = ((x - xp[idx]) / (xp[idx + 1] - xp[idx]))[:, None]
-    return fp[idx] + frac * (fp[idx + 1] - fp[idx])
+def _lerp(fp: FloatArray, idx: np.ndarray, frac: FloatArray) -> FloatArray:
+    """Rows of ``fp`` interpolated ``frac`` (n, 1) of the way from row ``idx`` to the next."""
+    below = fp[idx]
+    return below + frac * (fp[idx + 1] - below)

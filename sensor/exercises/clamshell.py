@@ -22,7 +22,7 @@ from scipy import signal
 
 from sensor.dsp.filters import StreamingSOS
 from sensor.dsp.resample import GridBlock
-from sensor.dsp.vectors import cross3
+from sensor.dsp.vectors import cross3, first_true, row_norms, row_steps
 from sensor.exercises.base import Rep
 from sensor.types import FloatArray
 from sensor.units import DEG_PER_RAD
@@ -144,13 +144,8 @@ def _angle_deg(u: FloatArray, ref: FloatArray) -> FloatArray:
 def _sideways_deg(base: FloatArray, out: FloatArray, back: FloatArray) -> float:
     """How far ``back`` lies off the great circle through ``base`` and ``out`` (unit vectors), deg."""
     normal = cross3(base, out)
-    return float(abs(np.arcsin(np.clip(back @ normal / np.sqrt(normal @ normal), -1.0, 1.0))) * DEG_PER_RAD)
-
-
-def _first(mask: FloatArray) -> int | None:
-    """Index of the first True in ``mask``, or None."""
-    # argmax stops at the first True; flatnonzero would list every hit.
-    return int(np.argmax(mask)) if mask.any() else None
+    sine = min(max(back @ normal / np.sqrt(normal @ normal), -1.0), 1.0)  # np.clip costs more on one value
+    return float(abs(np.arcsin(sine)) * DEG_PER_RAD)
 
 
 class ClamshellCounter:
@@ -226,13 +221,13 @@ class ClamshellCounter:
         self._has_gyro = block.gyro is not None
         # 1. Gravity direction, angular speed and shocks for the whole block.
         g = self._gravity.push(block.acc)
-        norm = np.linalg.norm(g, axis=1, keepdims=True)
-        u = g / np.where(norm > 0, norm, 1.0)
-        impact = np.abs(np.linalg.norm(block.acc, axis=1) - norm[:, 0])
+        norm = row_norms(g)
+        u = g / np.where(norm > 0, norm, 1.0)[:, None]
+        impact = np.abs(row_norms(block.acc) - norm)
         speed = self._angular_speed(u, block.gyro)
         rows = np.column_stack((block.t - self._delay_s, u, speed, impact))
         base = self._n_seen
-        self._history = np.vstack((self._history, rows))
+        self._history = np.concatenate((self._history, rows))
         self._n_seen += len(rows)
         self._now_s = float(block.t[-1])
         # 2. The state machine, advanced from event to event.
@@ -297,11 +292,11 @@ class ClamshellCounter:
         else:
             prev = u[:1] if self._prev_u is None else self._prev_u[None, :]
             # For small steps |du| is the turn angle in rad.
-            rate = np.diff(np.vstack((prev, u)), axis=0) * (DEG_PER_RAD * self.rate_hz)
+            rate = row_steps(u, prev) * (DEG_PER_RAD * self.rate_hz)
         self._prev_u = u[-1].copy()
         # Smooth the rate vector before taking its length: the length of noise never averages
         # out, and a still thigh must read as still however noisy the band.
-        return np.linalg.norm(self._speed.push(rate), axis=1)
+        return row_norms(self._speed.push(rate))
 
     def _rows(self, start: int, stop: int) -> FloatArray:
         """History rows with absolute sample indices ``start`` to ``stop`` (clipped to what is kept)."""
@@ -314,7 +309,7 @@ class ClamshellCounter:
         idx = np.arange(len(rows))
         last_moving = np.maximum.accumulate(np.where(~still, idx, -1))
         run = np.where(last_moving >= 0, idx - last_moving, idx + 1 + self._still_n)
-        k = _first(run >= self._settle_n)
+        k = first_true(run >= self._settle_n)
         if k is None:
             self._still_n = int(run[-1])
             return at + len(rows), None
@@ -334,10 +329,10 @@ class ClamshellCounter:
         still = rows[:, _SPEED] <= p.still_speed_dps
         b, a = self._ema
         followed, _ = signal.lfilter(b, a, u[still], axis=0, zi=-a[1] * self._ref[None, :])
-        before = np.vstack((self._ref, followed))[np.cumsum(still) - still]
+        before = np.concatenate((self._ref[None, :], followed))[np.cumsum(still) - still]
         theta = _angle_deg(u, before)
         floor = np.minimum.accumulate(np.minimum(theta, self._floor_deg))
-        k = _first(theta >= floor + p.start_deg)
+        k = first_true(theta >= floor + p.start_deg)
         if k is None:
             self._ref = followed[-1] if still[-1] else before[-1]
             self._lower_floor(theta, at)
@@ -363,7 +358,7 @@ class ClamshellCounter:
         armed_s = float(self._rows(self._armed_at, self._armed_at + 1)[0, _T])
         posture = (peak - self._floor_deg > p.max_rom_deg) | (rows[:, _T] - armed_s > p.max_rep_s)
         back = theta - self._floor_deg <= p.return_fraction * (peak - self._floor_deg)
-        k = _first(posture | back)
+        k = first_true(posture | back)
         if k is None:
             self._peak_deg = float(peak[-1])
             return at + len(rows), None
@@ -389,7 +384,7 @@ class ClamshellCounter:
         theta = _angle_deg(rows[:, _U], self._ref)
         back = theta <= p.start_deg
         lost = rows[:, _T] - self._resumed_s > p.max_rep_s
-        k = _first(back | lost)
+        k = first_true(back | lost)
         if k is None:
             return at + len(rows), None
         if back[k]:
@@ -412,7 +407,7 @@ class ClamshellCounter:
             | (theta >= low + 0.5 * p.start_deg)
             | (rows[:, _T] - self._returned_at_s >= p.end_wait_s)
         )
-        k = _first(done)
+        k = first_true(done)
         self._lower_floor(theta if k is None else theta[: k + 1], at)
         if k is None:
             return at + len(rows), None

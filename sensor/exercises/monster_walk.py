@@ -44,6 +44,7 @@ import numpy as np
 
 from sensor.dsp.filters import StreamingSOS
 from sensor.dsp.resample import GridBlock
+from sensor.dsp.vectors import row_norms
 from sensor.exercises.base import Rep
 from sensor.exercises.posture import PostureParams, ThighPosture, angle_deg, axis_vector
 from sensor.types import FloatArray
@@ -125,6 +126,9 @@ class MonsterWalkParams:
     wiggle: float = 0.6
 
 
+#: Samples examined per step of the turning-point search.
+_WINDOW = 256
+
 #: A stride of the banded leg: its swing's start and end, and the stride period, s.
 _Stride = tuple[float, float, float]
 
@@ -169,6 +173,7 @@ class MonsterWalkCounter:
         self._mean = StreamingSOS.lowpass(p.mean_hz, rate_hz, 3)
         self._amplitude = StreamingSOS.lowpass(p.amplitude_hz, rate_hz, 1)
         self._median_n = 2 * round(p.median_s * rate_hz / 2) + 1
+        self._window = np.arange(self._median_n)  # offsets of a running-median window's samples
         self._posture = ThighPosture(rate_hz, p.posture)
         # Turning points of the low-passed angle lag the thigh by the filter's group delay.
         self._lag_s = self._gravity.group_delay_s(rate_hz)
@@ -203,18 +208,23 @@ class MonsterWalkCounter:
         """
         # A foot strike is a shock of a few tens of ms that a low-pass filter
         # alone turns into a spurious swing: a running median removes it first.
-        held = np.vstack((self._held, acc))
+        held = np.concatenate((self._held, acc))
         self._held = held[max(0, len(held) - (self._median_n - 1)):]
-        if len(held) < self._median_n:
+        n = len(held) - self._median_n + 1
+        if n <= 0:
             return np.empty((0, 3)), np.empty(0)
-        windows = np.lib.stride_tricks.sliding_window_view(held, self._median_n, axis=0)
+        # Windows (axis, sample, offset) gathered by index: sliding_window_view's own set-up
+        # costs more than the gather on BLE-sized blocks, and the gathered copy can be
+        # partitioned in place.
+        windows = held.T[:, np.arange(n)[:, None] + self._window]
         # The window is odd: its median is the middle order statistic (np.median's own checks
         # cost more than the partition on BLE-sized blocks).
         middle = self._median_n // 2
-        median = np.partition(windows, middle, axis=2)[:, :, middle]
-        shock = np.linalg.norm(windows[:, :, self._median_n // 2] - median, axis=1)
+        windows.partition(middle, axis=2)
+        median = windows[:, :, middle].T
+        shock = row_norms(held[middle : middle + n] - median)
         g = self._gravity.push(median)
-        return g / np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9), shock
+        return g / np.maximum(row_norms(g), 1e-9)[:, None], shock
 
     def _inclination(self, u: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
         """Thigh inclination, its deviation from its slow mean (deg), slow gravity direction (unit), thigh axis.
@@ -227,12 +237,13 @@ class MonsterWalkCounter:
         (see :meth:`_squat_deg`).
         """
         mean = self._mean.push(u)
-        mean /= np.maximum(np.linalg.norm(mean, axis=1, keepdims=True), 1e-9)
+        mean /= np.maximum(row_norms(mean), 1e-9)[:, None]
         rows = np.arange(len(u))
         code = self._posture.axis_codes(mean)
-        axis, sign = np.abs(code).astype(int) - 1, np.sign(code)
-        theta = np.degrees(np.arccos(np.clip(sign * u[rows, axis], -1.0, 1.0)))
-        slow = np.degrees(np.arccos(np.clip(sign * mean[rows, axis], -1.0, 1.0)))
+        axis = np.abs(code).astype(int) - 1
+        # Both angles in one pass: per-call costs outweigh the maths on BLE-sized blocks.
+        cosines = np.sign(code) * np.stack((u[rows, axis], mean[rows, axis]))
+        theta, slow = np.degrees(np.arccos(np.minimum(np.maximum(cosines, -1.0), 1.0)))
         return theta, theta - slow, mean, code
 
     def _squat_deg(self, t_s: float, mean: FloatArray, axis_code: float) -> float:
@@ -248,19 +259,23 @@ class MonsterWalkCounter:
 
         A peak is confirmed once the angle falls ``h`` below the running
         maximum (a valley symmetrically); the loop runs once per turning
-        point, each step vectorised over the rest of the block.
+        point, each step vectorised over at most ``_WINDOW`` samples.
         """
         out = []
         i = 0
         while i < len(s):
-            signed = self._mode * s[i:]
+            # Bounded look-ahead: each turning point costs O(window), not O(block), in long batch
+            # blocks; the running extreme carries the search across windows.
+            stop = i + _WINDOW
+            signed = self._mode * s[i:stop]
             run = np.maximum.accumulate(np.maximum(signed, self._extreme[1]))
-            back = np.flatnonzero(signed < run - h[i:])
+            back = np.flatnonzero(signed < run - h[i:stop])
             if back.size == 0:
                 k = int(np.argmax(signed))
                 if signed[k] > self._extreme[1]:
                     self._extreme = (float(t[i + k]), float(signed[k]))
-                break
+                i = stop
+                continue
             j = i + int(back[0])
             k = int(np.argmax(signed[: j - i])) if j > i else -1
             if k >= 0 and signed[k] > self._extreme[1]:
@@ -345,7 +360,7 @@ class MonsterWalkCounter:
         s, dev, mean, axis_code = self._inclination(u)
         self._posture.observe(t, u)
         amplitude = self._amplitude.push(np.abs(dev)[:, None])[:, 0]
-        h = np.clip(p.hysteresis * amplitude, p.min_hysteresis_deg, p.max_hysteresis_deg)
+        h = np.minimum(np.maximum(p.hysteresis * amplitude, p.min_hysteresis_deg), p.max_hysteresis_deg)
         self._now = float(block.t[-1])
         strides: list[_Stride] = []
         done = 0

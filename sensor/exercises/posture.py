@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sensor.dsp.vectors import norm3, row_norms, row_steps
 from sensor.types import FloatArray
 
 
@@ -63,6 +64,8 @@ class ThighPosture:
     def __init__(self, rate_hz: float, params: PostureParams | None = None) -> None:
         self.params = params or PostureParams()
         self.rate_hz = rate_hz
+        self._switch_cos = np.cos(np.radians(self.params.axis_switch_deg))
+        self._standing_cos = np.cos(np.radians(self.params.max_standing_deg))
         self.reset()
 
     def reset(self) -> None:
@@ -86,7 +89,7 @@ class ThighPosture:
         nearest = np.argmax(np.abs(mean), axis=1)
         along = mean[rows, nearest]
         candidate = (nearest + 1) * np.sign(along)
-        valid = np.abs(along) >= np.cos(np.radians(self.params.axis_switch_deg))
+        valid = np.abs(along) >= self._switch_cos
         last = np.maximum.accumulate(np.where(valid, rows, -1))
         code = np.where(last >= 0, candidate[np.maximum(last, 0)], self._axis_code or candidate[0])
         self._axis_code = float(code[-1])
@@ -104,7 +107,7 @@ class ThighPosture:
         """
         p = self.params
         prev = u[:1] if self._last_u is None else self._last_u[None]
-        rate = np.degrees(np.linalg.norm(np.diff(u, axis=0, prepend=prev), axis=1)) * self.rate_hz
+        rate = np.degrees(row_norms(row_steps(u, prev))) * self.rate_hz
         self._last_u = u[-1]
         still = rate < p.still_rate_dps
         change = np.flatnonzero(still[1:] != still[:-1]) + 1
@@ -127,16 +130,18 @@ class ThighPosture:
         before it.
         """
         p = self.params
-        axis = axis_vector(axis_code)
-        near = [(d @ axis, d) for end, d in self._postures if t_s - p.lookback_s <= end <= t_s]
+        # The axis is a signed unit vector, so a posture's cosine to it is that one component, signed
+        # (exactly the dot product, without a numpy call per posture).
+        k, sign = int(abs(axis_code)) - 1, float(np.sign(axis_code))
+        near = [(sign * float(d[k]), d) for end, d in self._postures if t_s - p.lookback_s <= end <= t_s]
         if not near:
             return None
         cosine, direction = max(near, key=lambda c: c[0])
-        return direction if cosine >= np.cos(np.radians(p.max_standing_deg)) else None
+        return direction if cosine >= self._standing_cos else None
 
     def _end_spell(self) -> None:
         if self._spell_n >= self.params.min_still_s * self.rate_hz:
-            self._postures.append((self._spell_end_s, self._spell_sum / np.linalg.norm(self._spell_sum)))
+            self._postures.append((self._spell_end_s, self._spell_sum / norm3(self._spell_sum)))
         self._spell_sum = np.zeros(3)
         self._spell_n = 0
 
@@ -150,4 +155,5 @@ def axis_vector(code: float) -> FloatArray:
 
 def angle_deg(a: FloatArray, b: FloatArray) -> float:
     """Angle between unit vectors ``a`` and ``b``, deg."""
-    return float(np.degrees(np.arccos(np.clip(a @ b, -1.0, 1.0))))
+    # Python's min and max: np.clip costs more than the rest on a single value.
+    return float(np.degrees(np.arccos(min(max(a @ b, -1.0), 1.0))))

@@ -53,7 +53,7 @@ import numpy as np
 from scipy import signal
 
 from sensor.dsp.filters import StreamingSOS
-from sensor.dsp.vectors import cross3
+from sensor.dsp.vectors import cross3, norm3, row_norms, row_steps
 from sensor.dsp.resample import GridBlock
 from sensor.types import FloatArray
 from sensor.units import DEG_PER_RAD
@@ -215,7 +215,7 @@ class ExerciseRecogniser:
         ids = np.round(block.t * self.rate_hz).astype(np.int64) // self._per_window
         if self._open_id is not None:
             ids = np.concatenate((np.full(len(self._open_rows), self._open_id), ids))
-            rows = np.vstack((self._open_rows, rows))
+            rows = np.concatenate((self._open_rows, rows))
         starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
         if len(starts) > 1:
             # Every window but the last is complete; each is summed from its own rows only.
@@ -287,13 +287,14 @@ class ExerciseRecogniser:
         if n < 2:
             return {}
         mean_u = total[_U] / n
-        up = mean_u / np.linalg.norm(mean_u)
-        swing = total[_UU].reshape(3, 3) / n - np.outer(mean_u, mean_u)
+        up = mean_u / norm3(mean_u)
+        # Outer products by broadcasting: np.outer's argument handling costs more than 9 products.
+        swing = total[_UU].reshape(3, 3) / n - mean_u[:, None] * mean_u
         motion = total[_DD].reshape(3, 3) / n
-        across = np.eye(3) - np.outer(up, up)
+        across = np.eye(3) - up[:, None] * up
         turn = total[_WW].reshape(3, 3) / total[_NG] if total[_NG] >= n else None
         # One batched eigen-decomposition: a call per 3x3 matrix costs more than the maths.
-        tops = _top_eigen(np.stack([swing, across @ motion @ across]))
+        tops = _top_eigen(np.array((swing, across @ motion @ across)))
         f = {
             "swing_deg": math.sqrt(max(tops[0, 0], 0.0)) * DEG_PER_RAD,
             "rate_dps": math.sqrt(total[_RATE2] / n),
@@ -309,8 +310,9 @@ class ExerciseRecogniser:
         reference = self._standing_reference(before, up)
         if reference is not None:
             normal = cross3(reference, up)
-            f["squat_deg"] = math.degrees(math.asin(min(1.0, float(np.linalg.norm(normal)))))
-            normal /= np.linalg.norm(normal)
+            length = norm3(normal)
+            f["squat_deg"] = math.degrees(math.asin(min(1.0, length)))
+            normal /= length
             forward = cross3(up, normal)
             f["swing_across"] = _ratio(swing, normal, forward)
             f["motion_across"] = _ratio(motion, normal, forward)
@@ -367,11 +369,11 @@ class ExerciseRecogniser:
         """Per-sample terms of the window sums (see the column constants)."""
         acc = block.acc
         g = self._gravity.push(acc)
-        u = g / np.linalg.norm(g, axis=1, keepdims=True)
+        u = g / row_norms(g)[:, None]
         prev = u[:1] if self._prev_u is None else self._prev_u[None, :]
-        rate = np.linalg.norm(np.diff(np.vstack((prev, u)), axis=0), axis=1) * (DEG_PER_RAD * self.rate_hz)
+        rate = row_norms(row_steps(u, prev)) * (DEG_PER_RAD * self.rate_hz)
         self._prev_u = u[-1].copy()
-        impact = self._impact.push(np.linalg.norm(acc, axis=1)[:, None])[:, 0]
+        impact = self._impact.push(row_norms(acc)[:, None])[:, 0]
         motion = self._motion.push(acc)
         rows = np.zeros((len(block), _WIDTH))
         rows[:, _N] = 1.0
@@ -390,7 +392,7 @@ class ExerciseRecogniser:
         """Gravity direction of the latest still posture among ``windows`` nearer upright than the bout (or None)."""
         mean_u, still = self._window_postures()
         mean_u, still = mean_u[windows], still[windows]
-        angle = np.degrees(np.arccos(np.clip(mean_u @ up, -1.0, 1.0)))
+        angle = np.degrees(np.arccos(np.minimum(np.maximum(mean_u @ up, -1.0), 1.0)))
         lo, hi = self.params.reference_deg
         ok = np.flatnonzero(still & (angle >= lo) & (angle <= hi))
         return None if len(ok) == 0 else mean_u[ok[-1]]

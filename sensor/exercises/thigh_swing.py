@@ -69,6 +69,7 @@ import numpy as np
 
 from sensor.dsp.filters import StreamingSOS
 from sensor.dsp.resample import GridBlock
+from sensor.dsp.vectors import cross_rows, first_true, row_norms, row_steps
 from sensor.exercises.base import Rep
 from sensor.types import FloatArray
 from sensor.units import DEG_PER_RAD
@@ -523,23 +524,24 @@ class SwingDetector:
     def _process(self, t: FloatArray, acc: FloatArray, gyro: FloatArray | None) -> list[Swing]:
         # 1. gravity direction, its slow mean, and the area it sweeps round the mean.
         g = self._gravity.push(acc)
-        u = g / np.linalg.norm(g, axis=1, keepdims=True)
+        u = g / row_norms(g)[:, None]
         mean = self._mean.push(u)
         prev_u = u[:1] if self._last_u is None else self._last_u[None, :]
-        du = np.diff(u, axis=0, prepend=prev_u)
+        du = row_steps(u, prev_u)
         self._last_u = u[-1].copy()
-        area = np.einsum("ij,ij->i", np.cross(u - mean, du), mean)
+        off_mean = u - mean
+        area = np.einsum("ij,ij->i", cross_rows(off_mean, du), mean)
         # 2. the burst signal: rate of the loop area (deg²/s) or angular speed of the thigh (deg/s).
         if self.params.loop_signal:
             raw = np.abs(area) * (DEG_PER_RAD**2 * self.rate_hz)
         elif gyro is None:
-            raw = np.linalg.norm(du, axis=1) * (DEG_PER_RAD * self.rate_hz)
+            raw = row_norms(du) * (DEG_PER_RAD * self.rate_hz)
         else:
-            raw = np.linalg.norm(self._gyro.push(gyro), axis=1)
+            raw = row_norms(self._gyro.push(gyro))
         smooth = self._speed.push(raw[:, None])[:, 0]
         base = len(self._hist)
         area_sum = np.cumsum(area) + (self._hist[-1, _AREA] if base else 0.0)
-        dev_deg = np.linalg.norm(u - mean, axis=1) * DEG_PER_RAD
+        dev_deg = row_norms(off_mean) * DEG_PER_RAD
         self._hist = np.concatenate((self._hist, np.column_stack((t, smooth, area_sum, dev_deg))))
         # 3. candidate peaks: local maxima (the last sample waits for its successor).
         s = self._hist[:, _SIGNAL]
@@ -596,12 +598,11 @@ class SwingDetector:
         c = self._candidate
         h = self._hist
         p = self.params
-        t_last = h[ends - 1, _T]
-        age = t_last - h[c, _T]
-        below = np.flatnonzero(h[c : int(ends[-1]), _SIGNAL] < p.edge_fraction * h[c, _SIGNAL])
-        ended = ends > c + below[0] if len(below) else np.zeros(len(ends), dtype=bool)
-        ok = (ended & (age >= self._bouts.refractory_s())) | (age >= 0.5 * p.max_period_s)
-        return int(ends[np.argmax(ok)]) if ok.any() else None
+        age = h[ends - 1, _T] - h[c, _T]
+        below = first_true(h[c : int(ends[-1]), _SIGNAL] < p.edge_fraction * h[c, _SIGNAL])
+        ended = False if below is None else ends > c + below
+        ok = first_true((ended & (age >= self._bouts.refractory_s())) | (age >= 0.5 * p.max_period_s))
+        return None if ok is None else int(ends[ok])
 
     def _trim(self) -> None:
         excess = len(self._hist) - self._keep
@@ -637,15 +638,14 @@ class SwingDetector:
         if not force and self._settles_at(np.array([len(h)])) is None:
             return []
         peak = h[c, _SIGNAL]
-        after = np.flatnonzero(h[c:, _SIGNAL] < p.edge_fraction * peak)
-        ended = len(after) > 0
+        after = first_true(h[c:, _SIGNAL] < p.edge_fraction * peak)
         self._candidate = None
         # A fixed reach back (the history kept always covers it), not "as far as is kept",
         # which would depend on how the stream was cut.
         first = max(0, c - self._reach)
         before = np.flatnonzero(h[first : c + 1, _SIGNAL] < p.edge_fraction * peak)
         i0 = first + (int(before[-1]) if len(before) else 0)
-        i1 = c + (int(after[0]) if ended else len(h) - 1 - c)
+        i1 = c + (len(h) - 1 - c if after is None else after)
         swing = Swing(
             start_s=float(h[i0, _T]),
             end_s=float(h[i1, _T]),
