@@ -21,12 +21,12 @@ leading and trailing swings differing in shape (the banded leg lifts during
 its own swing).
 
 Counting. On the accuracy benchmark (``benchmarks/RESULTS.md``) 60 % of
-synthetic sets are counted exactly and 86 % within one (43 % and 62 % on an
+synthetic sets are counted exactly and 86 % within one (48 % and 62 % on an
 independent simulator). Misses: people whose loop is small (trailing steps
 of some people sweep a loop a tenth the size of leading ones) or splits
-into two bursts of a size, a swing counted while rising from the squat
-after the last cycle, cycles lost after a turn, and swings lost to packet
-gaps. Walking forward is not told apart: its strides are counted.
+into two bursts of a size, the step that brings the feet together after the
+last cycle, cycles lost after a turn, and swings lost to packet gaps.
+Walking forward is not told apart: its strides are counted.
 """
 
 from __future__ import annotations
