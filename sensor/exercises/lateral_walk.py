@@ -43,6 +43,8 @@ def _lateral_swing() -> SwingParams:
         min_speed_dps=60.0,
         refractory_s=0.7,
         period_refractory=0.6,
+        # Cycles shorter than 1.2 s are where the 0.7 s refractory gap merges swings.
+        rhythm_max_period_s=1.2,
         bout_swings=2,
         small_restarts=True,
         min_opening_excursion_deg=6.0,

@@ -78,6 +78,9 @@ from sensor.units import DEG_PER_RAD
 # angle of the gravity direction from its slow mean (deg).
 _T, _SIGNAL, _AREA, _DEV = range(4)
 
+#: Rate the burst signal is thinned to for its rhythm, Hz.
+_RHYTHM_RATE_HZ = 25.0
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class SwingParams:
@@ -140,6 +143,13 @@ class SwingParams:
         the bout's median excursion is held back until the bout's next swing
         (or an immediate one) follows it, and dropped if the movement stops:
         it is the person rising from the squat (0 disables the hold).
+    rhythm_max_period_s : float
+        The refractory gap also follows the burst signal's own rhythm when
+        its autocorrelation over the ``max_period_s`` before a burst peaks
+        at a period up to this, s (0 disables): a brisk walk's swings must
+        not merge before a bout has found its period.
+    rhythm_min_autocorr : float
+        Smallest autocorrelation (0–1) of that peak for the rhythm to count.
     batch_s : float
         Length of the grid-aligned micro-batches the signal maths runs on, s.
     loop_signal : bool
@@ -166,6 +176,8 @@ class SwingParams:
     takeover_fraction: float = 0.25
     small_restarts: bool = False
     rise_excursion_ratio: float = 0.0
+    rhythm_max_period_s: float = 0.0
+    rhythm_min_autocorr: float = 0.6
     batch_s: float = 0.2
     loop_signal: bool = False
     period_refractory: float = 0.0
@@ -509,6 +521,7 @@ class SwingDetector:
         self._hist = np.empty((0, 4))
         self._last_u: FloatArray | None = None
         self._candidate: int | None = None  # history index of the best burst peak not yet settled
+        self._rhythm_s: float | None = None  # brisk rhythm of the burst signal before the candidate, s
         self._bouts.reset()
 
     def _flush(self) -> list[Swing]:
@@ -601,7 +614,7 @@ class SwingDetector:
         age = h[ends - 1, _T] - h[c, _T]
         below = first_true(h[c : int(ends[-1]), _SIGNAL] < p.edge_fraction * h[c, _SIGNAL])
         ended = False if below is None else ends > c + below
-        ok = first_true((ended & (age >= self._bouts.refractory_s())) | (age >= 0.5 * p.max_period_s))
+        ok = first_true((ended & (age >= self._refractory_s())) | (age >= 0.5 * p.max_period_s))
         return None if ok is None else int(ends[ok])
 
     def _trim(self) -> None:
@@ -617,13 +630,52 @@ class SwingDetector:
         """A new local maximum at history index ``i``, seen with the history up to index ``upto``."""
         h = self._hist
         c = self._candidate
-        if c is not None and h[i, _T] - h[c, _T] < self._bouts.refractory_s():
+        if c is not None and h[i, _T] - h[c, _T] < self._refractory_s():
             if h[i, _SIGNAL] > h[c, _SIGNAL]:
-                self._candidate = i
+                self._set_candidate(i)
             return []
         out = self._settle(upto=upto, force=c is not None)
-        self._candidate = i
+        self._set_candidate(i)
         return out
+
+    def _set_candidate(self, i: int) -> None:
+        self._candidate = i
+        self._rhythm_s = self._rhythm_period(i) if self.params.rhythm_max_period_s > 0.0 else None
+
+    def _refractory_s(self) -> float:
+        """Shortest gap between two swings for the current candidate, s: the bout's, or shorter in a brisk rhythm."""
+        p = self.params
+        gap = self._bouts.refractory_s()
+        if self._rhythm_s is None:
+            return gap
+        return min(gap, max(min(p.refractory_s, p.period_refractory * self._rhythm_s), p.min_refractory_s))
+
+    def _rhythm_period(self, c: int) -> float | None:
+        """Period (s) of the burst signal's rhythm over the ``max_period_s`` before index ``c``, if brisk and clear.
+
+        The largest autocorrelation at lags from ``min_period_s`` to
+        ``rhythm_max_period_s``, on the signal thinned to about 25 Hz (it is
+        low-passed far below that), counts when it reaches
+        ``rhythm_min_autocorr``.
+        """
+        p = self.params
+        step = max(1, round(self.rate_hz / _RHYTHM_RATE_HZ))
+        # Thinned from c backwards, so the samples taken do not depend on how the stream was cut.
+        x = self._hist[max(0, c - self._reach) : c + 1, _SIGNAL][::-step]
+        rate = self.rate_hz / step
+        lo, hi = round(p.min_period_s * rate), round(p.rhythm_max_period_s * rate)
+        n = len(x)
+        if n <= 2 * hi:
+            return None
+        x = x - x.mean()
+        power = float(x @ x) / n
+        if power <= 0.0:
+            return None
+        lags = np.arange(lo, hi + 1)
+        # Unbiased: each lag's products averaged over its own overlap.
+        autocorr = np.correlate(x, x, "full")[n - 1 + lo : n + hi] / (n - lags) / power
+        best = int(np.argmax(autocorr))
+        return float(lags[best] / rate) if autocorr[best] >= p.rhythm_min_autocorr else None
 
     def _settle(self, upto: int | None = None, force: bool = False) -> list[Swing]:
         """Turn the candidate into a swing once its end is seen and no larger peak can join it.
