@@ -21,7 +21,7 @@ leading and trailing swings differing in shape (the banded leg lifts during
 its own swing).
 
 Counting. On the accuracy benchmark (``benchmarks/RESULTS.md``) 60 % of
-synthetic sets are counted exactly and 86 % within one (48 % and 62 % on an
+synthetic sets are counted exactly and 86 % within one (48 % and 67 % on an
 independent simulator). Misses: people whose loop is small (trailing steps
 of some people sweep a loop a tenth the size of leading ones) or splits
 into two bursts of a size, the step that brings the feet together after the
