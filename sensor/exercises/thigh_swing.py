@@ -11,7 +11,9 @@ axes: only rotation-invariant quantities are measured.
    smoothed so one swing makes a single burst.
 2. *Bursts.* Each local maximum of the smoothed signal is a candidate; the
    largest candidate within ``refractory_s`` wins (within a bout, at most
-   ``period_refractory`` of its period, so brisk cycles are not merged).
+   ``period_refractory`` of its period, so brisk cycles are not merged; before
+   a bout has a period, the same share of the signal's own rhythm when its
+   autocorrelation shows a brisk one).
    Its boundaries are where the signal falls below ``edge_fraction`` of the
    peak on either side.
 3. *Swing side.* In a walk cycle the thigh moves twice: its own swing (foot
@@ -214,6 +216,13 @@ class Swing:
     excursion_deg: float
 
 
+def _refractory_for(params: SwingParams, period_s: float | None) -> float:
+    """Refractory gap (s) for a walk of cycle ``period_s`` (s; None when unknown): see :class:`SwingParams`."""
+    if params.period_refractory <= 0.0 or period_s is None:
+        return params.refractory_s
+    return max(min(params.refractory_s, params.period_refractory * period_s), params.min_refractory_s)
+
+
 def _ew_sos(tau_s: float, rate_hz: float) -> FloatArray:
     """First-order exponential smoother with time constant ``tau_s`` (s) as one SOS row."""
     a = 1.0 - math.exp(-1.0 / (tau_s * rate_hz))
@@ -261,10 +270,7 @@ class SwingBouts:
         tempo (cycles of 0.7–0.85 s) it also merges consecutive swings, so once a bout has a
         period it is shortened to ``period_refractory`` of the bout's median period.
         """
-        p = self.params
-        if p.period_refractory <= 0.0 or not self._periods:
-            return p.refractory_s
-        return max(min(p.refractory_s, p.period_refractory * self._median_period()), p.min_refractory_s)
+        return _refractory_for(self.params, self._median_period() if self._periods else None)
 
     def add(self, swing: Swing) -> list[Swing]:
         """Take the next settled swing; return the swings that became certain, oldest first."""
@@ -644,11 +650,7 @@ class SwingDetector:
 
     def _refractory_s(self) -> float:
         """Shortest gap between two swings for the current candidate, s: the bout's, or shorter in a brisk rhythm."""
-        p = self.params
-        gap = self._bouts.refractory_s()
-        if self._rhythm_s is None:
-            return gap
-        return min(gap, max(min(p.refractory_s, p.period_refractory * self._rhythm_s), p.min_refractory_s))
+        return min(self._bouts.refractory_s(), _refractory_for(self.params, self._rhythm_s))
 
     def _rhythm_period(self, c: int) -> float | None:
         """Period (s) of the burst signal's rhythm over the ``max_period_s`` before index ``c``, if brisk and clear.
