@@ -375,10 +375,15 @@ class Pipeline:
                 "nothing is counted inside a gap"
             )
         rejected = self._final_rejected + len(self._open_sets()[1])
-        if rejected:
+        if rejected and self.config.exercise == "auto":
             warnings.append(
                 f"{rejected} short or unrecognised bout(s) of movement were not counted "
-                "(give --exercise to count them)"
+                "(give --exercise to count an unrecognised one)"
+            )
+        elif rejected:
+            warnings.append(
+                f"{rejected} bout(s) of fewer than {MIN_SET_REPS} reps were not counted "
+                "(getting into position, adjusting the band, fidgeting)"
             )
         if self._link_drops:
             warnings.append(f"the band disconnected {self._link_drops} time(s)")

@@ -186,17 +186,23 @@ class CountedRep:
 def group_sets(reps: Sequence[CountedRep], set_gap_s: float) -> list[list[CountedRep]]:
     """Split reps (any order) into sets at pauses longer than ``set_gap_s`` (s).
 
-    Voting reps delimit the sets; a non-voting rep joins the set whose span
-    (widened by ``set_gap_s``) contains it, or none.
+    Voting reps delimit the sets; a rep from another position than the set's
+    earlier reps of its exercise (``Rep.position``) starts a new one too. A
+    non-voting rep joins the set whose span (widened by ``set_gap_s``) contains
+    it, or none.
     """
     voters = sorted((c for c in reps if c.votes), key=lambda c: c.rep.start_s)
     groups: list[list[CountedRep]] = []
     spans: list[list[float]] = []
+    positions: dict[str, int | None] = {}
     for c in voters:
-        if not groups or c.rep.start_s - spans[-1][1] > set_gap_s:
+        moved = c.rep.position is not None and positions.get(c.rep.exercise, c.rep.position) != c.rep.position
+        if not groups or moved or c.rep.start_s - spans[-1][1] > set_gap_s:
             groups.append([])
             spans.append([c.rep.start_s, c.rep.end_s])
+            positions = {}
         groups[-1].append(c)
+        positions[c.rep.exercise] = c.rep.position
         spans[-1][1] = max(spans[-1][1], c.rep.end_s)
     for c in reps:
         if c.votes:

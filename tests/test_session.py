@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
 from sensor.exercises.base import Rep
-from sensor.session import CountedRep, build_sets, set_tempo, tempo_string
+from sensor.session import CountedRep, build_sets, group_sets, set_tempo, tempo_string
 
 
 def clamshell_rep(start: float, rom: float, open_s: float = 1.0, hold_s: float = 2.0, close_s: float = 2.0) -> Rep:
@@ -57,6 +58,20 @@ def test_sets_split_at_the_gap_and_rest_is_measured() -> None:
     assert sets[0].rest_before_s is None
     assert sets[1].rest_before_s == pytest.approx(17.0)
     assert sets[0].start_s == 0.0 and sets[0].end_s == pytest.approx(23.0)
+
+
+def test_a_rep_from_another_position_starts_a_new_set_without_a_pause() -> None:
+    lying = [replace(clamshell_rep(6.0 * i, 40), position=0) for i in range(4)]
+    seated = [replace(clamshell_rep(24.0 + 6.0 * i, 20), position=1) for i in range(2)]
+    again = [replace(clamshell_rep(36.0 + 6.0 * i, 40), position=2) for i in range(3)]
+    # A walk counter's rep in between carries no position and splits nothing.
+    other = Rep("lateral-walk", 25.0, 25.8)
+    groups = group_sets([CountedRep(r) for r in [*again, other, *lying, *seated]], set_gap_s=10.0)
+    assert [[c.rep.start_s for c in g] for g in groups] == [
+        [0.0, 6.0, 12.0, 18.0], [24.0, 25.0, 30.0], [36.0, 42.0, 48.0]
+    ]
+    sets = build_sets([CountedRep(r) for r in lying + again], set_gap_s=10.0)
+    assert [s.count for s in sets] == [4, 3] and sets[1].rest_before_s == pytest.approx(13.0)
 
 
 def test_partial_reps_are_flagged_below_70_percent_of_the_set_median() -> None:

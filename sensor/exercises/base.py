@@ -32,6 +32,10 @@ class Rep:
     leg : str or None
         Monster walk: which leg stepped, ``banded`` (seen swinging) or
         ``other`` (inferred between two swings of the banded thigh).
+    position : int or None
+        Clamshell: number of the lying position the rep was made from (the
+        counter starts a new one when the closed thigh's direction moves far);
+        reps from different positions belong to different sets.
     emitted_at_s : float
         Session time of the last sample seen when the rep was emitted, s
         (live latency = ``emitted_at_s - end_s``).
@@ -47,6 +51,7 @@ class Rep:
     rom_deg: float | None = None
     direction: str | None = None
     leg: str | None = None
+    position: int | None = None
     # When a rep was reported says nothing about the rep itself: not part of equality.
     emitted_at_s: float = field(default=float("nan"), compare=False)
 

@@ -93,6 +93,12 @@ class ClamshellParams:
         After a gap in the data no longer than this, s, the person is taken to
         be still in position: the closed reference is kept (a rep the gap cut
         into is dropped). After a longer gap the reference is found afresh.
+    new_position_deg : float
+        A rep whose closed position lies further than this from the previous
+        rep's, deg, was made from another position (the person sat up, rolled
+        over or lay down again): it gets a new ``Rep.position``, and reps from
+        different positions are never one set. Within a set the closed position
+        drifts by a few degrees.
     """
 
     min_rom_deg: float = 10.0
@@ -114,6 +120,7 @@ class ClamshellParams:
     settle_s: float = 0.2
     lookback_s: float = 2.0
     resume_gap_s: float = 5.0
+    new_position_deg: float = 30.0
 
 
 class _Mode(Enum):
@@ -185,6 +192,9 @@ class ClamshellCounter:
         self._lookback_n = round(p.lookback_s * rate_hz)
         self._keep_n = round((p.max_rep_s + p.lookback_s + p.end_wait_s) * rate_hz) + 2
         self._prev_u: FloatArray | None = None
+        # Closed position of the last rep and its number; kept across restarts, as the band stays on.
+        self._position_base: FloatArray | None = None
+        self._position = 0
         # Without a gyroscope the speed comes from gravity itself, so the turn check says nothing.
         self._has_gyro = False
         self._steps = {
@@ -462,8 +472,16 @@ class ClamshellCounter:
             hold_s=t_close - t_open,
             close_s=end - t_close,
             rom_deg=rom,
+            position=self._position_of(u[i_base]),
             emitted_at_s=self._now_s,
         )
+
+    def _position_of(self, base: FloatArray) -> int:
+        """Number of the position whose closed gravity direction ``base`` (unit vector) is."""
+        moved = self._position_base is not None and _angle_deg(base, self._position_base) > self.params.new_position_deg
+        self._position += int(moved)
+        self._position_base = base.copy()
+        return self._position
 
     @staticmethod
     def _half_time(t: FloatArray, x: FloatArray, i0: int, i1: int) -> float:

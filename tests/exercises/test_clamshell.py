@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sensor.dsp.resample import UniformResampler
 from sensor.exercises.base import Rep
 from sensor.exercises.clamshell import ClamshellCounter, ClamshellParams
+from sensor.pipeline import PipelineConfig, analyze_samples
 from sensor.synth import SimulationConfig, simulate
 from sensor.types import SampleBlock
 
@@ -98,6 +99,47 @@ def _lie_down_in_stages_then_open(reps: int, rom_deg: float = 25.0, rate_hz: flo
     u = np.column_stack((-np.sin(opening) * np.sin(lying), np.cos(opening) * np.sin(lying), np.cos(lying)))
     noise = np.random.default_rng(0).normal(0.0, 0.02, u.shape)
     return SampleBlock(t=t, acc=9.81 * u + noise, gyro=None)
+
+
+def _sit_up_between_two_sets(rate_hz: float = 50.0) -> tuple[SampleBlock, list[float]]:
+    """Two sets of 4 reps lying on the side with a sit-up in between, and the sets' rep starts (s).
+
+    Lying, gravity in the band's frame is along y and each rep turns it 25°
+    about z. Between the sets the thigh rolls 80° about x (sitting up) and,
+    seated, the knee falls out and back twice, turning the thigh 20° about the
+    axis then across gravity; then it rolls back. No pause is as long as the
+    10 s set gap.
+    """
+    t = np.arange(0.0, 56.0, 1.0 / rate_hz)
+    first = [2.0 + 4.5 * k for k in range(4)]
+    seated = [24.5, 29.0]
+    second = [36.0 + 4.5 * k for k in range(4)]
+    roll = np.radians(80.0) * (_min_jerk(t, 20.0, 1.5) - _min_jerk(t, 32.5, 1.5))
+    opening = np.zeros_like(t)
+    for start, rom in [(s, 25.0) for s in first + second] + [(s, 20.0) for s in seated]:
+        opening += np.radians(rom) * (_min_jerk(t, start, 1.0) - _min_jerk(t, start + 2.0, 1.0))
+    # Open about z from y, then roll about x.
+    x, y = -np.sin(opening), np.cos(opening)
+    u = np.column_stack((x, y * np.cos(roll), y * np.sin(roll)))
+    noise = np.random.default_rng(1).normal(0.0, 0.02, u.shape)
+    return SampleBlock(t=t, acc=9.81 * u + noise, gyro=None), first + second
+
+
+def test_reps_made_from_another_position_get_another_position_number() -> None:
+    samples, _ = _sit_up_between_two_sets()
+    reps = count(samples)
+    assert [r.position for r in reps] == [0] * 4 + [1] * 2 + [2] * 4
+
+
+def test_movements_while_sitting_up_between_sets_are_not_counted() -> None:
+    # A knee falling out while seated turns the thigh as a clamshell does; only the change of the
+    # closed position tells it apart, and those two movements are too few to be a set.
+    samples, starts = _sit_up_between_two_sets()
+    result = analyze_samples(samples, PipelineConfig(exercise="clamshell"))
+    assert [s.count for s in result.sets] == [4, 4]
+    counted = [r.start_s for s in result.sets for r in s.reps]
+    np.testing.assert_allclose(counted, starts, atol=0.3)
+    assert any("fewer than 3 reps" in w for w in result.quality.warnings)
 
 
 def _with_gap_in_a_hold() -> SampleBlock:
