@@ -391,6 +391,9 @@ class Pipeline:
             warnings.append(f"{self._decode_errors} corrupt packet(s) skipped")
         if self._recogniser is not None:
             warnings.extend(self._recogniser.warnings())
+        else:
+            # Under auto a counter's hint would speak of an exercise nobody may have done.
+            warnings.extend(w for counter in self._counters for w in counter.warnings())
         return Quality(
             rate_hz=rate_hz,
             duration_s=0.0 if self._n_samples == 0 else float(self._last_s - self._first_s),

@@ -211,3 +211,12 @@ def test_a_given_walk_counts_nothing_while_standing_still_or_fidgeting(exercise:
     # Measured over seeds 0-11: one lateral-walk recording (seed 5) counts 4 steps, two band adjustments
     # 8 s apart that each swing the thigh twice in a rhythm; a bout of fewer than 3 is never a set.
     assert sum(n > 0 for n in counted["fidget"]) <= 1, counted
+
+
+def test_a_counters_placement_hint_reaches_the_quality_block_only_with_its_exercise_given() -> None:
+    samples = simulate(SimulationConfig(exercise="lying", seed=2, duration_s=60.0, fidget=False)).samples
+    given = analyze_samples(samples, CLAMSHELL).quality.warnings
+    assert "no reps found" in given and any("bottom thigh" in w for w in given)
+    for exercise in ("auto", "lateral-walk"):
+        warnings = analyze_samples(samples, PipelineConfig(exercise=exercise)).quality.warnings
+        assert not any("bottom thigh" in w for w in warnings), exercise

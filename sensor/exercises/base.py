@@ -73,3 +73,7 @@ class Counter(Protocol):
     def finish(self) -> list[Rep]:
         """End of stream: return reps still pending that are complete."""
         ...
+
+    def warnings(self) -> list[str]:
+        """Plain-language problems with how the band was worn that the signal shows (empty if none)."""
+        ...

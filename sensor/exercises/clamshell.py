@@ -99,6 +99,10 @@ class ClamshellParams:
         over or lay down again): it gets a new ``Rep.position``, and reps from
         different positions are never one set. Within a set the closed position
         drifts by a few degrees.
+    bottom_thigh_s : float
+        With no rep found at all, this long still in position (a closed
+        reference held, no swing), s, says the band may be on the bottom
+        thigh: lying on it, the thigh never opens while the other knee does.
     """
 
     min_rom_deg: float = 10.0
@@ -121,6 +125,7 @@ class ClamshellParams:
     lookback_s: float = 2.0
     resume_gap_s: float = 5.0
     new_position_deg: float = 30.0
+    bottom_thigh_s: float = 30.0
 
 
 class _Mode(Enum):
@@ -195,6 +200,9 @@ class ClamshellCounter:
         # Closed position of the last rep and its number; kept across restarts, as the band stays on.
         self._position_base: FloatArray | None = None
         self._position = 0
+        # Session totals, kept across restarts: samples still in position, reps found.
+        self._still_in_position_n = 0
+        self._reps_found = 0
         # Without a gyroscope the speed comes from gravity itself, so the turn check says nothing.
         self._has_gyro = False
         self._steps = {
@@ -249,6 +257,7 @@ class ClamshellCounter:
             i, rep = self._steps[self._mode](self._rows(i, i + _WINDOW), i)
             if rep is not None:
                 reps.append(rep)
+        self._reps_found += len(reps)
         # Bounded memory: the longest swing still needs at most this much of the past.
         self._history = self._history[-self._keep_n :]
         return reps
@@ -263,6 +272,21 @@ class ClamshellCounter:
         """
         self._restart()
         return []
+
+    def warnings(self) -> list[str]:
+        """A hint that the band is on the bottom thigh: no rep at all, and ``bottom_thigh_s`` still in position.
+
+        Lying on the band's thigh, the person opens the other knee and this
+        thigh only lies still; nothing in a still signal tells which thigh is
+        on top, so the hint is worded as a question of the user.
+        """
+        still_s = self._still_in_position_n / self.rate_hz
+        if self._reps_found or still_s < self.params.bottom_thigh_s:
+            return []
+        return [
+            f"the thigh stayed still for {still_s:.0f} s in all and never opened: if you were doing clamshells, "
+            "the band may be on the bottom thigh (it must go on the top one)"
+        ]
 
     # --- internals -------------------------------------------------------------
 
@@ -343,6 +367,7 @@ class ClamshellCounter:
         theta = _angle_deg(u, before)
         floor = np.minimum.accumulate(np.minimum(theta, self._floor_deg))
         k = first_true(theta >= floor + p.start_deg)
+        self._still_in_position_n += int(np.count_nonzero(still if k is None else still[:k]))
         if k is None:
             self._ref = followed[-1] if still[-1] else before[-1]
             self._lower_floor(theta, at)

@@ -381,3 +381,7 @@ class MonsterWalkCounter:
         """End of stream: nothing is pending that could still be certain."""
         return []
 
+    def warnings(self) -> list[str]:
+        """None: a walk shows nothing about the band's placement that the counter checks."""
+        return []
+

@@ -718,7 +718,7 @@ class SwingDetector:
         return self._bouts.add(swing)
 
     def _edges(self, h: FloatArray, c: int, fraction: float) -> tuple[int, int]:
-        """History indices where the burst peaking at index ``c`` of ``h`` crosses ``fraction`` of its peak (up, down)."""
+        """Where the burst peaking at history index ``c`` rises and falls through ``fraction`` of its peak (indices)."""
         level = fraction * h[c, _SIGNAL]
         # A fixed reach back (the history kept always covers it), not "as far as is kept",
         # which would depend on how the stream was cut.
@@ -762,6 +762,10 @@ class SwingCounter:
     def finish(self) -> list[Rep]:
         """End of stream: return the reps still pending."""
         return self._reps(self._detector.finish())
+
+    def warnings(self) -> list[str]:
+        """None: a walk shows nothing about the band's placement that the counter checks."""
+        return []
 
     def _reps(self, swings: list[Swing]) -> list[Rep]:
         raise NotImplementedError

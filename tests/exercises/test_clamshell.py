@@ -142,6 +142,30 @@ def test_movements_while_sitting_up_between_sets_are_not_counted() -> None:
     assert any("fewer than 3 reps" in w for w in result.quality.warnings)
 
 
+def _warnings_after(samples: SampleBlock) -> list[str]:
+    resampler, counter = UniformResampler(GRID_HZ), ClamshellCounter(GRID_HZ)
+    for block in samples.split([20]):
+        for grid in resampler.push(block):
+            counter.push(grid)
+    counter.finish()
+    return counter.warnings()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lying_still_without_a_rep_hints_that_the_band_is_on_the_bottom_thigh(seed: int) -> None:
+    # On the bottom thigh the band lies still while the other knee opens: lying down and staying
+    # still is what it records.
+    rec = simulate(SimulationConfig(exercise="lying", seed=seed, duration_s=60.0, fidget=False))
+    (hint,) = _warnings_after(rec.samples)
+    assert "bottom thigh" in hint
+
+
+@pytest.mark.parametrize("exercise", ["clamshell", "lateral-walk"])
+def test_no_bottom_thigh_hint_when_reps_were_found_or_the_thigh_kept_moving(exercise: str) -> None:
+    rec = simulate(SimulationConfig(exercise=exercise, reps=10, seed=3, lead_in=False))
+    assert _warnings_after(rec.samples) == []
+
+
 def _with_gap_in_a_hold() -> SampleBlock:
     """Slow reps with 2 s of data lost in the middle of the third rep's hold."""
     rec = simulate(SimulationConfig(exercise="clamshell", reps=5, seed=4, rate_hz=52, hold_s=3.0))
