@@ -216,9 +216,28 @@ def _set_of(index: int, exercise: str, reps: Sequence[TruthRep], count: int | No
                     end_s=max(r.end_s for r in reps), count=len(reps) if count is None else count)
 
 
-def _sim_truth(root: Path, name: str, exercise: str) -> tuple[tuple[TruthSet, ...], tuple[TruthRep, ...]]:
-    """True sets and reps of one dev-set sim recording (clamshell reps; walk cycles or swings)."""
-    stem = Path(name).stem
+def _cycle_directions(row: dict[str, str], cycles: dict[int, int]) -> dict[int, list[str]]:
+    """Per set, the travel direction of each lateral-walk cycle, from a ``labels.csv`` row.
+
+    A set's ``direction`` is one run (``right``) or two (``right+left``: walked
+    back; ``left+left``: turned round and carried on); ``notes`` give the two
+    runs' cycles (``set1:4+17(turn)``).
+    """
+    splits = {int(k[3:]): v.split("(")[0] for k, v in (n.split(":", 1) for n in row["notes"].split() if ":" in n)}
+    per_set = row["direction"].split(";")
+    if len(per_set) == 1:
+        per_set *= len(cycles)  # one direction given for every set
+    out = {}
+    for index, runs in enumerate(per_set, start=1):
+        names = runs.split("+")
+        sizes = [int(n) for n in splits[index].split("+")] if len(names) > 1 else [cycles[index]]
+        out[index] = [name for name, size in zip(names, sizes, strict=True) for _ in range(size)]
+    return out
+
+
+def _sim_truth(root: Path, row: dict[str, str], exercise: str) -> tuple[tuple[TruthSet, ...], tuple[TruthRep, ...]]:
+    """True sets and reps of one dev-set sim recording (clamshell reps; walk cycles with their direction, or steps)."""
+    stem = Path(row["file"]).stem
     if exercise == "clamshell":
         raw = json.loads((root / "reps" / f"{stem}.json").read_text())["reps"]
         spans = [(r["set"], r["start"], r["end"], r["rom_deg"]) for r in raw]
@@ -226,12 +245,20 @@ def _sim_truth(root: Path, name: str, exercise: str) -> tuple[tuple[TruthSet, ..
         events = json.loads((root / "events" / f"{stem}.json").read_text())
         key = "cycles" if exercise == "lateral-walk" else "steps"
         spans = [(s["set"], w[0], w[0] + w[1], None) for s in events["sets"] for w in s[key]]
-    reps = tuple(TruthRep(index=k + 1, set=int(s), start_s=float(a), end_s=float(b), rom_deg=rom)
-                 for k, (s, a, b, rom) in enumerate(spans))
+    directions: dict[int, list[str]] = {}
+    if exercise == "lateral-walk":
+        directions = _cycle_directions(row, Counter(int(s) for s, *_ in spans))
+    seen: Counter[int] = Counter()
+    reps = []
+    for k, (s, a, b, rom) in enumerate(spans):
+        direction = directions[int(s)][seen[int(s)]] if directions else None
+        seen[int(s)] += 1
+        reps.append(TruthRep(index=k + 1, set=int(s), start_s=float(a), end_s=float(b), rom_deg=rom,
+                             direction=direction))
     by_set: dict[int, list[TruthRep]] = defaultdict(list)
     for rep in reps:
         by_set[rep.set].append(rep)
-    return tuple(_set_of(i, exercise, by_set[i]) for i in sorted(by_set)), reps
+    return tuple(_set_of(i, exercise, by_set[i]) for i in sorted(by_set)), tuple(reps)
 
 
 def devset_sim_cases(root: Path) -> list[Case]:
@@ -246,7 +273,7 @@ def devset_sim_cases(root: Path) -> list[Case]:
                 cases.append(Case(name=row["file"], source=DEVSET_SIM, group=kind.replace("_", "-"),
                                   exercise=exercise, leg=leg, path=root / "recordings" / row["file"]))
                 continue
-            sets, reps = _sim_truth(root, row["file"], exercise)
+            sets, reps = _sim_truth(root, row, exercise)
             expected = [int(c) for c in row["per_set_counts"].split(";")]
             if [s.count for s in sets] != expected:
                 raise SystemExit(f"{row['file']}: rep files give {[s.count for s in sets]}, labels {expected}")
@@ -435,6 +462,18 @@ def distractor_table(outcomes: Sequence[Outcome]) -> list[str]:
     return lines
 
 
+def direction_table(outcomes: Sequence[Outcome]) -> list[str]:
+    """Lateral walk: how often a counted step cycle paired with a true one has its travel direction."""
+    lines = ["| source | run | paired cycles with a direction | direction right |", "|---|---|---:|---:|"]
+    for source in (SYNTHETIC, DEVSET_SIM):
+        for run in (GIVEN, AUTO):
+            chosen = [o.score for o in _select(outcomes, source, run) if o.case.group == "lateral-walk"]
+            if chosen:
+                s = summarise(chosen, "lateral-walk")
+                lines.append(f"| {source} | {run} | {s.direction_pairs} | {_pct(s.direction_accuracy)} |")
+    return lines
+
+
 def mixed_table(outcomes: Sequence[Outcome]) -> list[str]:
     """Mixed synthetic sessions under auto: per-set counts and recognition."""
     chosen = [o for o in _select(outcomes, SYNTHETIC, AUTO) if o.case.group == "mixed"]
@@ -500,7 +539,8 @@ def report(outcomes: Sequence[Outcome], header: str) -> str:
     """The whole Markdown report."""
     parts = [header, "", "### Counting (sets matched to truth by time overlap)", "",
              *counting_table(outcomes), "",
-             "### False reps on distractors (true count 0)", "", *distractor_table(outcomes), ""]
+             "### False reps on distractors (true count 0)", "", *distractor_table(outcomes), "",
+             "### Lateral-walk direction (counted cycles paired with true ones)", "", *direction_table(outcomes), ""]
     if any(o.case.knobs for o in outcomes):
         parts += ["### Synthetic sweep: exact sets by setting (exercise given)", "", *breakdown_table(outcomes), ""]
     mixed = mixed_table(outcomes)

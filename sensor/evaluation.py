@@ -12,7 +12,8 @@ Inputs are duck-typed: anything with ``start_s`` and ``end_s`` (s) is an
 interval. True sets also need ``exercise`` and ``count`` (e.g.
 :class:`sensor.synth.truth.TruthSet`), counted sets ``exercise``, ``count``
 and ``reps`` (e.g. ``sensor.session.SetResult``); reps may carry
-``rom_deg`` (deg) and counted reps ``emitted_at_s`` (s).
+``rom_deg`` (deg) and ``direction`` (lateral walk), counted reps
+``emitted_at_s`` (s).
 
 Figures follow design.md §6: per-set count error, clamshell ROM error,
 boundary (start/end) error and live latency.
@@ -120,6 +121,9 @@ class SessionScore:
     latency_s : array
         Per matched pair, counted ``emitted_at_s`` minus true ``end_s``, s;
         NaN where the counted rep has no emission time.
+    direction_match : array
+        Per matched pair, 1 where counted and true ``direction`` agree, 0
+        where they differ, NaN where either has none.
     """
 
     sets: tuple[SetScore, ...]
@@ -133,6 +137,7 @@ class SessionScore:
     end_error_s: FloatArray
     rom_error_deg: FloatArray
     latency_s: FloatArray
+    direction_match: FloatArray
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -162,6 +167,10 @@ class Summary:
         with no counted set counts as wrong).
     latency_p50_s, latency_p95_s, latency_max_s : float
         Live latency quantiles, s.
+    direction_pairs : int
+        Matched pairs where both reps have a direction.
+    direction_accuracy : float
+        Share of those whose directions agree, 0–1.
     """
 
     recordings: int
@@ -181,6 +190,8 @@ class Summary:
     latency_p50_s: float
     latency_p95_s: float
     latency_max_s: float
+    direction_pairs: int
+    direction_accuracy: float
 
 
 def _bounds(intervals: Sequence[Interval]) -> tuple[FloatArray, FloatArray]:
@@ -317,6 +328,11 @@ def score_session(
     t_rom = _optional(getattr(r, "rom_deg", None) for r in true_reps or [])
     c_rom = _optional(getattr(r, "rom_deg", None) for r in reps)
     emitted = _optional(getattr(r, "emitted_at_s", None) for r in reps)
+    t_dir = [getattr(r, "direction", None) for r in true_reps or []]
+    c_dir = [getattr(r, "direction", None) for r in reps]
+    direction_match = np.array(
+        [np.nan if t_dir[i] is None or c_dir[j] is None else float(t_dir[i] == c_dir[j]) for i, j in pairs]
+    )
     rep_owner = assign_to_truth(true_sets, true_reps or [], 0.0)
     rep_exercise = tuple(true_sets[k].exercise if k >= 0 else "" for k in rep_owner[t_idx])
     return SessionScore(
@@ -331,6 +347,7 @@ def score_session(
         end_error_s=c_end[c_idx] - t_end[t_idx],
         rom_error_deg=c_rom[c_idx] - t_rom[t_idx],
         latency_s=emitted[c_idx] - t_end[t_idx],
+        direction_match=direction_match,
     )
 
 
@@ -369,7 +386,10 @@ def summarise(scores: Sequence[SessionScore], exercise: str | None = None) -> Su
         return np.concatenate(parts) if parts else np.empty(0)
 
     errors = np.array([s.error for s in sets], dtype=np.float64)
-    rom, start, end, latency = (pooled(n) for n in ("rom_error_deg", "start_error_s", "end_error_s", "latency_s"))
+    rom, start, end, latency, direction = (
+        pooled(n) for n in ("rom_error_deg", "start_error_s", "end_error_s", "latency_s", "direction_match")
+    )
+    direction = direction[np.isfinite(direction)]
     return Summary(
         recordings=len(scores),
         sets=len(sets),
@@ -388,4 +408,6 @@ def summarise(scores: Sequence[SessionScore], exercise: str | None = None) -> Su
         latency_p50_s=_quantile(latency, 0.5, absolute=False),
         latency_p95_s=_quantile(latency, 0.95, absolute=False),
         latency_max_s=_quantile(latency, 1.0, absolute=False),
+        direction_pairs=int(direction.size),
+        direction_accuracy=float(direction.mean()) if direction.size else float("nan"),
     )

@@ -90,6 +90,18 @@ def test_rep_level_errors_are_counted_minus_true() -> None:
     assert score.rep_exercise == ("clamshell", "clamshell")
 
 
+def test_directions_are_compared_where_both_reps_have_one() -> None:
+    truth = [TruthRep(index=k + 1, set=1, start_s=2.0 * k, end_s=2.0 * k + 1.0, direction=d)
+             for k, d in enumerate(["right", "right", "left", None])]
+    directions = ["right", "left", "left", "right"]
+    reps = [Rep("lateral-walk", 2.0 * k, 2.0 * k + 1.0, direction=d) for k, d in enumerate(directions)]
+    counted = [build_set([CountedRep(r) for r in reps], None)]
+    score = score_session([true_set(0.0, 7.0, 4, "lateral-walk")], counted, truth)
+    np.testing.assert_array_equal(score.direction_match, [1.0, 0.0, 1.0, np.nan])
+    summary = summarise([score])
+    assert summary.direction_pairs == 3 and math.isclose(summary.direction_accuracy, 2 / 3)
+
+
 def test_a_set_split_in_two_still_sums_to_its_count() -> None:
     counted = [counted_set([(0.0, 1.0), (2.0, 3.0)]), counted_set([(20.0, 21.0)])]
     (set_score,) = score_session([true_set(0.0, 21.0, 3)], counted).sets

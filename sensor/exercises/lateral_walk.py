@@ -15,10 +15,15 @@ the body swaps both the thigh (right/left) and the sense of the loop, and
 a leading right thigh mirrors a trailing left one, so for either thigh a
 clockwise loop seen from above (negative area over the swing) is a step to
 the right. Measured on clean synthetic sets (8 seeds × both legs, 25–200 Hz,
-random mounts): 161 of 161 counted cycles got the right direction (157 of
-157 before the look-back over a bout's opening swings). It relies on the
-leading and trailing swings differing in shape (the banded leg lifts during
-its own swing).
+random mounts): 161 of 161 counted cycles got the right direction; on the
+accuracy sweep 98.3 %. It relies on the leading and trailing swings
+differing in shape the way our generator's do (the banded leg lifts during
+its own swing, then the pelvis travels over it). An independent simulator's
+people move otherwise: there only about a third of the cycles get the right
+direction, consistently reversed for some people and at chance for others
+(its frames are right-handed, checked against its gyroscope, so this is
+the movement, not the mount). Treat ``direction`` as unproven until it is
+checked on real side steps.
 
 Counting. On the accuracy benchmark (``benchmarks/RESULTS.md``) 60 % of
 synthetic sets are counted exactly and 86 % within one (48 % and 67 % on an
