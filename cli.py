@@ -118,12 +118,15 @@ _EXERCISE_HELP = (
     "(default: what the recording was made for, else auto)."
 )
 _LEG_HELP = "Thigh wearing the band: right or left (default: the recording's, else right)."
+_MIN_ROM_HELP = "Smallest clamshell opening counted as a rep, 2 to 60 deg (default: the recording's, else 10)."
 
 
-def _pipeline_config(exercise: Optional[str], leg: Optional[str], metadata: dict[str, Any]) -> Any:  # noqa: UP007
+def _pipeline_config(
+    exercise: Optional[str], leg: Optional[str], min_rom: Optional[float], metadata: dict[str, Any]  # noqa: UP007
+) -> Any:
     from sensor.pipeline import config_for_recording
 
-    return config_for_recording(metadata, exercise=exercise, leg=leg)
+    return config_for_recording(metadata, exercise=exercise, leg=leg, min_rom_deg=min_rom)
 
 
 @app.command()
@@ -132,6 +135,7 @@ def analyze(
     paths: list[Path] = typer.Argument(..., help="Recordings to analyse (v1 or plain t,ax,ay,az[,gx,gy,gz] CSV)."),
     exercise: Optional[str] = typer.Option(None, "--exercise", "-e", help=_EXERCISE_HELP),  # noqa: UP007
     leg: Optional[str] = typer.Option(None, "--leg", help=_LEG_HELP),  # noqa: UP007
+    min_rom: Optional[float] = typer.Option(None, "--min-rom", help=_MIN_ROM_HELP),  # noqa: UP007
     as_json: bool = typer.Option(False, "--json", help="Print JSON (design §5) instead of tables."),
     plot: Optional[Path] = typer.Option(  # noqa: UP007
         None, "--plot", help="Write a PNG of the thigh angle with every rep marked (several files: one PNG each)."
@@ -150,7 +154,7 @@ def analyze(
     documents = []
     for path in paths:
         recording = read_recording(path)
-        result = analyze_recording(recording, _pipeline_config(exercise, leg, recording.metadata))
+        result = analyze_recording(recording, _pipeline_config(exercise, leg, min_rom, recording.metadata))
         if plot is not None:
             from sensor.render.plot import plot_session
 
@@ -172,6 +176,7 @@ def replay(
     path: Path = typer.Argument(..., help="Recording to play."),
     exercise: Optional[str] = typer.Option(None, "--exercise", "-e", help=_EXERCISE_HELP),  # noqa: UP007
     leg: Optional[str] = typer.Option(None, "--leg", help=_LEG_HELP),  # noqa: UP007
+    min_rom: Optional[float] = typer.Option(None, "--min-rom", help=_MIN_ROM_HELP),  # noqa: UP007
     speed: float = typer.Option(1.0, "--speed", help="Times real time; 0 plays as fast as possible."),
 ) -> None:
     """Play a recording through the live view, then print the same summary as analyze."""
@@ -183,7 +188,7 @@ def replay(
     from sensor.replay import replay as run_replay
 
     recording = read_recording(path)
-    config = _pipeline_config(exercise, leg, recording.metadata)
+    config = _pipeline_config(exercise, leg, min_rom, recording.metadata)
     console = Console()
     with LiveView(title=f"replay {path.name} at {'full speed' if speed == 0 else f'{speed:g}x'}",
                   console=console) as view:
@@ -262,6 +267,7 @@ def record(
     ),
     exercise: Optional[str] = typer.Option(None, "--exercise", "-e", help=_EXERCISE_HELP),  # noqa: UP007
     leg: str = typer.Option("right", "--leg", help="Thigh wearing the band: right or left."),
+    min_rom: float = typer.Option(10.0, "--min-rom", help="Smallest clamshell opening counted as a rep, 2 to 60 deg."),
     rate: Optional[float] = typer.Option(  # noqa: UP007
         None, "--rate", help="Sample rate, Hz (the closest the band offers; default: the band's usual rate)."
     ),
@@ -284,7 +290,7 @@ def record(
 
     settings = RecordSettings(
         band=band,
-        pipeline=_pipeline_config(exercise, leg, {}),
+        pipeline=_pipeline_config(exercise, leg, min_rom, {}),
         rate_hz=rate,
         duration_s=duration,
         out=out,

@@ -112,14 +112,19 @@ class PipelineConfig:
 
 
 def config_for_recording(
-    metadata: Mapping[str, object], *, exercise: str | None = None, leg: str | None = None
+    metadata: Mapping[str, object],
+    *,
+    exercise: str | None = None,
+    leg: str | None = None,
+    min_rom_deg: float | None = None,
 ) -> PipelineConfig:
     """The configuration to analyse a recording with: explicit choices, else what it was made for.
 
     A recording made for one exercise (``"exercise"`` in its metadata) is
     analysed as that exercise, so that analysing it later reports what the
-    live view showed; otherwise ``auto``. The leg defaults the same way, else
-    ``right``.
+    live view showed; otherwise ``auto``. The leg (else ``right``) and the
+    clamshell's smallest rep (``min_rom_deg``, deg; else the default) follow
+    the recording the same way.
     """
     recorded = metadata.get("exercise")
     if exercise is None:
@@ -127,7 +132,11 @@ def config_for_recording(
     recorded_leg = metadata.get("leg")
     if leg is None:
         leg = recorded_leg if recorded_leg in LEGS else "right"
-    return PipelineConfig(exercise=str(exercise), leg=str(leg))
+    recorded_rom = metadata.get("min_rom_deg")
+    if min_rom_deg is None and isinstance(recorded_rom, (int, float)) and not isinstance(recorded_rom, bool):
+        min_rom_deg = float(recorded_rom)
+    rom = {} if min_rom_deg is None else {"min_rom_deg": min_rom_deg}
+    return PipelineConfig(exercise=str(exercise), leg=str(leg), **rom)
 
 
 def build_counter(exercise: str, config: PipelineConfig) -> Counter:

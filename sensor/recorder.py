@@ -519,6 +519,7 @@ async def record_band(settings: RecordSettings, *, view: StatusView | None = Non
             "rate_hz": None if rate_hz is None or not math.isfinite(rate_hz) else rate_hz,
             "leg": settings.pipeline.leg,
             "exercise": settings.pipeline.exercise,
+            "min_rom_deg": settings.pipeline.min_rom_deg,
             "started_utc": started_utc,
         }
 

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sensor.errors import UsageError
-from sensor.pipeline import Pipeline, PipelineConfig, analyze_samples
+from sensor.pipeline import Pipeline, PipelineConfig, analyze_samples, config_for_recording
 from sensor.recording import read_recording
 from sensor.replay import replay
 from sensor.session import SessionResult
@@ -220,3 +220,14 @@ def test_a_counters_placement_hint_reaches_the_quality_block_only_with_its_exerc
     for exercise in ("auto", "lateral-walk"):
         warnings = analyze_samples(samples, PipelineConfig(exercise=exercise)).quality.warnings
         assert not any("bottom thigh" in w for w in warnings), exercise
+
+
+def test_a_recording_is_analysed_with_the_settings_it_was_made_with_unless_told_otherwise() -> None:
+    made = {"exercise": "clamshell", "leg": "left", "min_rom_deg": 6.0}
+    config = config_for_recording(made)
+    assert (config.exercise, config.leg, config.min_rom_deg) == ("clamshell", "left", 6.0)
+    told = config_for_recording(made, exercise="auto", leg="right", min_rom_deg=12.0)
+    assert (told.exercise, told.leg, told.min_rom_deg) == ("auto", "right", 12.0)
+    # A plain CSV (no metadata) or a value of the wrong type falls back to the defaults.
+    for metadata in ({}, {"min_rom_deg": "six"}, {"min_rom_deg": True}):
+        assert config_for_recording(metadata) == PipelineConfig()

@@ -14,6 +14,7 @@ changes), so quiet stretches cost a few array operations per block.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 
@@ -69,9 +70,14 @@ class ClamshellParams:
     max_sideways_share : float
         ... or by more than this share of the ROM, when that is larger: a real
         hip is no perfect hinge, and its wander grows with the opening.
-    max_impact_ms2 : float
-        A rep containing a shock larger than this (foot strike, bump), m/s²,
-        is not a clamshell.
+    max_shock_rms_ms2 : float
+        A rep whose shocks (specific force off its low-passed value) have an
+        RMS above this, m/s², was made on a leg bearing weight: every foot
+        strike of a walk shakes the thigh (RMS 4.5 m/s² and more on walking
+        steps that pass every other test), while a leg lifted lying down
+        shakes it only when set down briskly (at most 1.4 m/s² on real
+        side-lying and prone leg lifts, whose single largest shock reaches
+        8 m/s²).
     min_turn_ratio : float
         With a gyroscope, the angle the thigh turns through during a rep
         (integrated angular speed, deg) is at least this share of twice the
@@ -103,6 +109,11 @@ class ClamshellParams:
         With no rep found at all, this long still in position (a closed
         reference held, no swing), s, says the band may be on the bottom
         thigh: lying on it, the thigh never opens while the other knee does.
+    small_openings : int
+        With no rep found at all, this many openings that came back short of
+        ``min_rom_deg`` say the reps may have been smaller than it (a
+        low-amplitude rehab exercise): the counter suggests a smaller one
+        instead of the bottom-thigh hint.
     """
 
     min_rom_deg: float = 10.0
@@ -117,7 +128,7 @@ class ClamshellParams:
     min_rep_s: float = 1.0
     max_sideways_deg: float = 4.0
     max_sideways_share: float = 0.15
-    max_impact_ms2: float = 4.0
+    max_shock_rms_ms2: float = 2.0
     min_turn_ratio: float = 0.75
     reference_tau_s: float = 0.25
     still_speed_dps: float = 6.0
@@ -126,6 +137,7 @@ class ClamshellParams:
     resume_gap_s: float = 5.0
     new_position_deg: float = 30.0
     bottom_thigh_s: float = 30.0
+    small_openings: int = 3
 
 
 class _Mode(Enum):
@@ -200,9 +212,12 @@ class ClamshellCounter:
         # Closed position of the last rep and its number; kept across restarts, as the band stays on.
         self._position_base: FloatArray | None = None
         self._position = 0
-        # Session totals, kept across restarts: samples still in position, reps found.
+        # Session totals, kept across restarts: samples still in position, reps found, and
+        # openings that came back short of min_rom_deg with the smallest and largest of them (deg).
         self._still_in_position_n = 0
         self._reps_found = 0
+        self._small_openings = 0
+        self._small_range_deg = (math.inf, 0.0)
         # Without a gyroscope the speed comes from gravity itself, so the turn check says nothing.
         self._has_gyro = False
         self._steps = {
@@ -274,14 +289,25 @@ class ClamshellCounter:
         return []
 
     def warnings(self) -> list[str]:
-        """A hint that the band is on the bottom thigh: no rep at all, and ``bottom_thigh_s`` still in position.
+        """Hints when no rep was found: the reps were smaller than ``min_rom_deg``, or the band is on the bottom thigh.
 
-        Lying on the band's thigh, the person opens the other knee and this
-        thigh only lies still; nothing in a still signal tells which thigh is
-        on top, so the hint is worded as a question of the user.
+        Several openings that came back short of ``min_rom_deg`` suggest a
+        smaller one. Otherwise ``bottom_thigh_s`` still in position suggests
+        the bottom thigh: lying on the band's thigh, the person opens the
+        other knee and this thigh only lies still. Nothing in a still signal
+        tells which thigh is on top, so that hint is worded as a question.
         """
+        p = self.params
+        if self._reps_found:
+            return []
+        if self._small_openings >= p.small_openings:
+            smallest, largest = self._small_range_deg
+            return [
+                f"the thigh opened {self._small_openings} times by {smallest:.1f} to {largest:.1f} deg, short of "
+                f"the {p.min_rom_deg:g} deg a rep needs: if those were reps, give --min-rom {math.floor(smallest):d}"
+            ]
         still_s = self._still_in_position_n / self.rate_hz
-        if self._reps_found or still_s < self.params.bottom_thigh_s:
+        if still_s < p.bottom_thigh_s:
             return []
         return [
             f"the thigh stayed still for {still_s:.0f} s in all and never opened: if you were doing clamshells, "
@@ -406,6 +432,7 @@ class ClamshellCounter:
                 return self._armed_at + 1, None
         elif peak[k] - self._floor_deg < p.min_rom_deg:
             # A small wiggle: keep the reference, look for the next swing from here.
+            self._note_small_opening(float(peak[k] - self._floor_deg))
             self._enter_idle(float(theta[k]), at + k)
         else:
             self._mode = _Mode.CLOSING
@@ -413,6 +440,11 @@ class ClamshellCounter:
             self._floor_deg, self._floor_at = float(theta[k]), at + k
             self._returned_at_s = float(rows[k, _T])
         return at + k + 1, None
+
+    def _note_small_opening(self, rom_deg: float) -> None:
+        self._small_openings += 1
+        smallest, largest = self._small_range_deg
+        self._small_range_deg = (min(smallest, rom_deg), max(largest, rom_deg))
 
     def _resume(self, rows: FloatArray, at: int) -> tuple[int, None]:
         p = self.params
@@ -477,10 +509,12 @@ class ClamshellCounter:
         top = np.flatnonzero(phi >= 0.9 * rom)
         t_open, t_close = float(t[top[0]]), float(t[top[-1]])
         inside = (t >= start) & (t <= end)
+        shocks = rows[inside, _IMPACT]
+        shock_rms = float(np.sqrt(shocks @ shocks / len(shocks))) if len(shocks) else 0.0
         turn = rows[inside, _SPEED].sum() / self.rate_hz / (2.0 * rom)
         sideways = _sideways_deg(u[i_base], u[top[0]], u[top[-1]])
         if (
-            rows[inside, _IMPACT].max(initial=0.0) > p.max_impact_ms2
+            shock_rms > p.max_shock_rms_ms2
             or (self._has_gyro and turn < p.min_turn_ratio)
             or t_open - start < p.min_phase_s
             or end - t_close < p.min_phase_s

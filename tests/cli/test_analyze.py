@@ -77,10 +77,22 @@ def test_replay_reports_the_same_reps_as_analyze() -> None:
     assert summary in replayed.output
 
 
+def test_openings_too_small_for_a_rep_suggest_a_smaller_min_rom_that_counts_them() -> None:
+    # The demo's reps open 25-55 deg: asking for 60 deg finds none, and the hint's value counts them all.
+    truth = json.loads(DEMO.with_suffix(".truth.json").read_text())
+    strict = analyze_json(str(DEMO), "-e", "clamshell", "--min-rom", "60")
+    assert strict["count"] == 0
+    hint = next(w for w in strict["quality"]["warnings"] if "--min-rom" in w)
+    assert "bottom thigh" not in " ".join(strict["quality"]["warnings"])
+    suggested = hint.rsplit("--min-rom ", 1)[1]
+    assert analyze_json(str(DEMO), "-e", "clamshell", "--min-rom", suggested)["count"] == truth["count"]
+
+
 @pytest.mark.parametrize(
     ("args", "code", "words"),
     [
         (["analyze", "missing.csv"], 1, "no such file"),
+        (["analyze", str(DEMO), "--min-rom", "1"], 2, "minimum ROM"),
         (["analyze", str(DEMO), "--exercise", "squat"], 2, "unknown exercise"),
         (["analyze", str(DEMO), "--leg", "middle"], 2, "unknown leg"),
         (["replay", str(DEMO), "--speed", "-2"], 2, "--speed"),

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from sensor.pipeline import PipelineConfig, analyze_recording
+from sensor.pipeline import analyze_recording, config_for_recording
 from sensor.recording import read_recording
 
 pytestmark = pytest.mark.ble
@@ -57,7 +57,7 @@ def assert_complete(path: Path) -> int:
 
 def test_record_for_a_duration_prints_the_summary_and_where_the_file_is(tmp_path: Path) -> None:
     done = subprocess.run(
-        [REPBAND, "record", "--exercise", "clamshell", "--duration", "10", "--timeout", "0.3"],
+        [REPBAND, "record", "--exercise", "clamshell", "--min-rom", "8", "--duration", "10", "--timeout", "0.3"],
         cwd=tmp_path,
         env=virtual_env(tmp_path, speed=5.0),
         capture_output=True,
@@ -74,7 +74,12 @@ def test_record_for_a_duration_prints_the_summary_and_where_the_file_is(tmp_path
     assert summary["file"] == f"recordings/{path.name}"
     assert f"recording saved to recordings/{path.name}" in done.stdout
     live_count = int(summary["count"])
-    assert analyze_recording(read_recording(path), PipelineConfig(exercise="clamshell")).count == live_count
+    recording = read_recording(path)
+    assert recording.metadata["min_rom_deg"] == 8.0
+    # Analysed later, the recording is counted as it was live: its exercise and smallest rep.
+    config = config_for_recording(recording.metadata)
+    assert (config.exercise, config.min_rom_deg) == ("clamshell", 8.0)
+    assert analyze_recording(recording, config).count == live_count
 
 
 def test_ctrl_c_stops_cleanly_and_leaves_a_complete_file(tmp_path: Path) -> None:
