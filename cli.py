@@ -267,7 +267,9 @@ def record(
     ),
     exercise: Optional[str] = typer.Option(None, "--exercise", "-e", help=_EXERCISE_HELP),  # noqa: UP007
     leg: str = typer.Option("right", "--leg", help="Thigh wearing the band: right or left."),
-    min_rom: float = typer.Option(10.0, "--min-rom", help="Smallest clamshell opening counted as a rep, 2 to 60 deg."),
+    min_rom: Optional[float] = typer.Option(  # noqa: UP007
+        None, "--min-rom", help="Smallest clamshell opening counted as a rep, 2 to 60 deg (default 10)."
+    ),
     rate: Optional[float] = typer.Option(  # noqa: UP007
         None, "--rate", help="Sample rate, Hz (the closest the band offers; default: the band's usual rate)."
     ),
