@@ -80,6 +80,9 @@ from sensor.units import DEG_PER_RAD
 # angle of the gravity direction from its slow mean (deg).
 _T, _SIGNAL, _AREA, _DEV = range(4)
 
+#: Periods a reported bout needs before its rhythm is trusted to skip bursts that come too soon.
+_SETTLED_PERIODS = 3
+
 #: Rate the burst signal is thinned to for its rhythm, Hz.
 _RHYTHM_RATE_HZ = 25.0
 
@@ -155,6 +158,12 @@ class SwingParams:
         the bout's median excursion is held back until the bout's next swing
         (or an immediate one) follows it, and dropped if the movement stops:
         it is the person rising from the squat (0 disables the hold).
+    settle_in_bout : bool
+        Within a bout whose rhythm is settled (three periods), a burst is
+        final as soon as it has died down, without waiting out the
+        refractory gap: a burst sooner than the next cycle is skipped there
+        anyway (as the pelvis moving, or an extra movement within the
+        cycle), so waiting only delays the step's event.
     rhythm_max_period_s : float
         The refractory gap also follows the burst signal's own rhythm when
         its autocorrelation over the ``max_period_s`` before a burst peaks
@@ -190,6 +199,7 @@ class SwingParams:
     takeover_fraction: float = 0.25
     small_restarts: bool = False
     rise_excursion_ratio: float = 0.0
+    settle_in_bout: bool = False
     rhythm_max_period_s: float = 0.0
     rhythm_min_autocorr: float = 0.6
     batch_s: float = 0.2
@@ -276,6 +286,10 @@ class SwingBouts:
         """The bout is over (the stream ends or pauses); what it reported stays reported."""
         self._new_bout([])
 
+    def settled(self) -> bool:
+        """Whether the bout is reported and its rhythm settled: a burst sooner than its next cycle is skipped."""
+        return self._reported > 0 and len(self._periods) >= _SETTLED_PERIODS
+
     def refractory_s(self) -> float:
         """Shortest gap between two swings, s.
 
@@ -333,7 +347,7 @@ class SwingBouts:
                 and p.min_period_s <= period / cycles <= p.max_period_s
                 and swing.peak_speed_dps * p.small_fraction <= typical
             )
-            if not regular and len(self._periods) >= 3 and cycles == 0 and period < self._median_period():
+            if not regular and len(self._periods) >= _SETTLED_PERIODS and cycles == 0 and period < self._median_period():
                 return []  # an extra movement within a confirmed bout's cycle
             if not regular:
                 # Swings held as a possible rise still count when movement goes straight on;
@@ -621,7 +635,8 @@ class SwingDetector:
         """The first of ``ends`` (history indices) at which the candidate burst would settle, or None.
 
         It settles once its signal has fallen below ``edge_fraction`` of its
-        peak and no larger peak can still join it (the refractory gap), or,
+        peak and no larger peak can still join it (the refractory gap; not
+        waited for in a settled bout with ``settle_in_bout``), or,
         for a burst that never dies down, after half the longest period, so
         nothing waits long.
         """
@@ -633,7 +648,8 @@ class SwingDetector:
         age = h[ends - 1, _T] - h[c, _T]
         below = first_true(h[c : int(ends[-1]), _SIGNAL] < p.edge_fraction * h[c, _SIGNAL])
         ended = False if below is None else ends > c + below
-        ok = first_true((ended & (age >= self._refractory_s())) | (age >= 0.5 * p.max_period_s))
+        gap = 0.0 if p.settle_in_bout and self._bouts.settled() else self._refractory_s()
+        ok = first_true((ended & (age >= gap)) | (age >= 0.5 * p.max_period_s))
         return None if ok is None else int(ends[ok])
 
     def _trim(self) -> None:

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sensor.evaluation import match_one_to_one
 from sensor.exercises.lateral_walk import LateralWalkCounter
 from sensor.synth import SimulationConfig, simulate
 from sensor.types import SampleBlock
@@ -87,11 +88,18 @@ def test_a_gap_invents_no_steps() -> None:
     assert count(lateral(), holed) == []
 
 
-def test_most_steps_are_reported_promptly() -> None:
-    rec = simulate(SimulationConfig(exercise="lateral-walk", reps=12, seed=0, noise_scale=0, drop_rate=0))
-    latency = [r.emitted_at_s - r.end_s for r in count(lateral(), rec.samples, [10])]
-    # Measured: the first step of a walk waits for the second; the others come within ~1 s.
-    assert np.median(latency) <= 1.0
+def test_steps_of_a_walk_in_rhythm_are_reported_within_half_a_second() -> None:
+    settled, opening = [], []
+    for seed in range(3):
+        rec = simulate(SimulationConfig(exercise="lateral-walk", reps=12, seed=seed, noise_scale=0, drop_rate=0))
+        reps = count(lateral(), rec.samples, [10])
+        for t, c in match_one_to_one(rec.truth.reps, reps):
+            (settled if t >= 4 else opening).append(reps[c].emitted_at_s - rec.truth.reps[t].end_s)
+    # Measured from the true end of each step: from the fifth step on (three periods settle the rhythm)
+    # 0.18-0.60 s, median 0.36; the first step waits for the second (1.8-2.1 s).
+    assert len(settled) == 24
+    assert np.median(settled) <= 0.5 and max(settled) <= 0.8
+    assert max(opening) <= 2.5
 
 
 _SESSIONS = {
