@@ -51,7 +51,7 @@ def _lateral_swing() -> SwingParams:
         # Cycles shorter than 1.2 s are where the 0.7 s refractory gap merges swings.
         rhythm_max_period_s=1.2,
         bout_swings=2,
-        # Steps reported 0.5 s after they end instead of 0.8 s (median), with the same counts.
+        # Steps reported 0.5 s after they end instead of 0.8 s (median); counts barely change.
         settle_in_bout=True,
         small_restarts=True,
         min_opening_excursion_deg=6.0,
