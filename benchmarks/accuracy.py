@@ -448,14 +448,18 @@ def breakdown_table(outcomes: Sequence[Outcome]) -> list[str]:
 
 
 def distractor_table(outcomes: Sequence[Outcome]) -> list[str]:
-    """False reps on recordings whose true count is 0 (target: none)."""
+    """False reps on recordings whose true count is 0 (target: none), by the exercise asked for when one is given."""
     lines = ["| source | run | distractor | recordings | false reps | recordings with false reps (target 0) |",
              "|---|---|---|---:|---:|---:|"]
     for source in (SYNTHETIC, DEVSET_SIM):
         for run in (GIVEN, AUTO):
             chosen = [o for o in _select(outcomes, source, run) if not o.score.sets]
-            for group in sorted({o.case.group for o in chosen}):
-                mine = [o for o in chosen if o.case.group == group]
+
+            def label(o: Outcome, run: str = run) -> str:
+                return f"{o.case.group} as {o.case.exercise}" if run == GIVEN else o.case.group
+
+            for group in sorted({label(o) for o in chosen}):
+                mine = [o for o in chosen if label(o) == group]
                 bad = sum(o.score.false_reps > 0 for o in mine)
                 lines.append(f"| {source} | {run} | {group} | {len(mine)} | {sum(o.score.false_reps for o in mine)} "
                              f"| {bad}{' ✓' if bad == 0 else ' ✗'} |")
