@@ -15,8 +15,10 @@ squat does not inflate it; the interval from one peak to the next is one
 stride.
 
 A stride counts only inside a bout of regular strides, in a squat:
-- the stride period lies in ``min_period_s``..``max_period_s`` and its swing
-  in ``min_swing_deg``..``max_swing_deg``;
+- the stride period lies in ``min_period_s``..``max_period_s`` (inside a
+  bout, a stride that ends early waits for the next: together they must
+  make two of the bout's periods) and its swing in
+  ``min_swing_deg``..``max_swing_deg``;
 - the thigh is inclined ``min_squat_deg``..``max_squat_deg`` from the
   still standing posture (ordinary walking stays within ~11 deg of it,
   sitting and lying are further than the range);
@@ -102,6 +104,13 @@ class MonsterWalkParams:
     wiggle : float
         Inside a bout, a peak sooner than ``min_period_s`` whose swing is
         below this share of the last stride's is a wiggle of that stride.
+    early_share : float
+        Inside a bout, any other peak sooner than ``min_period_s`` but at
+        least this share of the bout's last period waits for the next peak:
+        the turning points of a brisk walk wander, so one stride may measure
+        0.7 s and the next 1.4 s. Both count when the two periods together
+        make about two of the bout's (within ``period_ratio``); otherwise
+        the bout ends (0 disables the wait).
     """
 
     median_s: float = 0.28
@@ -124,6 +133,7 @@ class MonsterWalkParams:
     max_squat_deg: float = 75.0
     posture: PostureParams = field(default_factory=PostureParams)
     wiggle: float = 0.6
+    early_share: float = 0.5
 
 
 #: Samples examined per step of the turning-point search.
@@ -190,7 +200,8 @@ class MonsterWalkCounter:
         self._turns: list[tuple[float, float]] = []  # last two turning points (time s, angle deg)
         self._bout: list[_Stride] = []  # strides not yet reported
         self._in_bout = False
-        self._period = 0.0  # period of the last stride of the bout being opened, s
+        self._period = 0.0  # period of the bout's last stride, s
+        self._early: _Stride | None = None  # a stride of the bout that ended early, until the next peak
         self._peak_s = -np.inf  # peak that ended the last stride, s
         self._peak_deg = 0.0  # its inclination, deg
         self._shock = 0.0  # largest shock since that peak, m/s²
@@ -292,9 +303,10 @@ class MonsterWalkCounter:
         """Handle a confirmed peak; return the strides now certain (start s, end s).
 
         A stride is the interval from the last stride's peak to this one.
-        Inside a bout every stride of plausible period and swing counts, and
-        a smaller peak sooner than ``min_period_s`` is a wiggle within the
-        stride (see ``wiggle``); opening a bout takes ``confirm_strides``
+        Inside a bout every stride of plausible period and swing counts, a
+        smaller peak sooner than ``min_period_s`` is a wiggle within the
+        stride (see ``wiggle``) and a larger one waits for the next peak
+        (see ``early_share``); opening a bout takes ``confirm_strides``
         strides of regular period after the opening peak.
         """
         p = self.params
@@ -308,10 +320,23 @@ class MonsterWalkCounter:
         stride = (*banded, period)
         opening_deg, drift = self._peak_deg, angle_deg(posture, self._peak_direction)
         self._peak_s, self._peak_deg, self._swing, self._peak_direction = t_s, angle, swing, posture
-        if not (p.min_period_s <= period <= p.max_period_s and p.min_swing_deg <= swing <= p.max_swing_deg
-                and shock >= p.min_shock and drift <= p.max_drift_deg):
+        early, self._early = self._early, None
+        shape_ok = (p.min_swing_deg <= swing <= p.max_swing_deg and shock >= p.min_shock
+                    and drift <= p.max_drift_deg)
+        if (self._in_bout and early is None and shape_ok and p.early_share > 0.0
+                and p.early_share * self._period <= period < p.min_period_s):
+            self._early = stride
+            return []
+        if early is not None:
+            pair = early[2] + period
+            if shape_ok and 2.0 / p.period_ratio <= pair / self._period <= 2.0 * p.period_ratio:
+                self._period = period
+                return [early, stride]
+            return self._close_bout()
+        if not (p.min_period_s <= period <= p.max_period_s and shape_ok):
             return self._close_bout()
         if self._in_bout:
+            self._period = period
             return [stride]
         if self._bout and not 1.0 / p.period_ratio <= period / self._period <= p.period_ratio:
             self._bout = []

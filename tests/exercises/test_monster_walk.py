@@ -51,6 +51,16 @@ def test_clean_sets_are_counted_within_one_stride() -> None:
     assert all(abs(e) <= 2 for e in _CLEAN_ERRORS)
 
 
+
+@pytest.mark.parametrize("seed, rate_hz, tempo_s", [(68, 52.0, 0.5), (158, 25.0, 0.52)])
+def test_a_stride_that_ends_early_in_a_brisk_set_is_still_counted(seed: int, rate_hz: float, tempo_s: float) -> None:
+    # Strides of about 1 s whose inclination peaks wander: one period measured under 0.8 s used to
+    # end the bout (10 and 8 of 12 steps counted); it now waits for the next peak, and the two
+    # periods together make two strides.
+    rec = simulate(SimulationConfig(exercise="monster-walk", reps=12, seed=seed, tempo_s=tempo_s, rate_hz=rate_hz,
+                                    drop_rate=0.0))
+    assert analyze_samples(rec.samples, PipelineConfig(exercise="monster-walk")).count == rec.truth.count == 12
+
 def test_brisk_monster_walk_is_counted() -> None:
     # 0.6 s per step (100 steps a minute, strides of 1.2 s): measured 5 of 8 exact, the rest one
     # stride under (the first swings of a brisk set are small).
