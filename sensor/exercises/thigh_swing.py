@@ -16,6 +16,9 @@ axes: only rotation-invariant quantities are measured.
    autocorrelation shows a brisk one).
    It spans the samples above ``edge_fraction`` of the peak; the swing's
    start and end are the half-height points, less the smoothing's delay.
+   Neither reaches past a neighbouring burst's peak: two bursts whose signal
+   stays that high between them are split at its lowest point, so swings
+   never overlap.
 3. *Swing side.* In a walk cycle the thigh moves twice: its own swing (foot
    lifted, fast) and the pelvis travelling over the planted foot (slower). A
    burst below ``small_fraction`` of the bout's typical swing is that second
@@ -554,6 +557,7 @@ class SwingDetector:
         self._hist = np.empty((0, 4))
         self._last_u: FloatArray | None = None
         self._candidate: int | None = None  # history index of the best burst peak not yet settled
+        self._last_peak_s = -math.inf  # peak of the last burst settled, s
         self._rhythm_s: float | None = None  # brisk rhythm of the burst signal before the candidate, s
         self._bouts.reset()
 
@@ -669,7 +673,7 @@ class SwingDetector:
             if h[i, _SIGNAL] > h[c, _SIGNAL]:
                 self._set_candidate(i)
             return []
-        out = self._settle(upto=upto, force=c is not None)
+        out = self._settle(upto=upto, force=c is not None, stop=i)
         self._set_candidate(i)
         return out
 
@@ -708,10 +712,12 @@ class SwingDetector:
         best = int(np.argmax(autocorr))
         return float(lags[best] / rate) if autocorr[best] >= p.rhythm_min_autocorr else None
 
-    def _settle(self, upto: int | None = None, force: bool = False) -> list[Swing]:
+    def _settle(self, upto: int | None = None, force: bool = False, stop: int | None = None) -> list[Swing]:
         """Turn the candidate into a swing once its end is seen and no larger peak can join it.
 
-        Only the history before index ``upto`` (all of it by default) is looked at.
+        Only the history before index ``upto`` (all of it by default) is
+        looked at; ``stop`` is the index of the next burst's peak when that
+        forces the candidate to settle.
         """
         c = self._candidate
         if c is None:
@@ -721,8 +727,12 @@ class SwingDetector:
         if not force and self._settles_at(np.array([len(h)])) is None:
             return []
         self._candidate = None
+        # The excursion and loop area are measured over the whole burst, which may reach into
+        # its neighbours (a posture change next to it shows in the excursion); the reported
+        # boundaries stay between the neighbours' peaks.
         i0, i1 = self._edges(h, c, p.edge_fraction)
-        b0, b1 = self._edges(h, c, p.boundary_fraction)
+        b0, b1 = self._edges(h, c, p.boundary_fraction, stop, apart=True)
+        self._last_peak_s = float(h[c, _T])
         swing = Swing(
             start_s=float(h[b0, _T]) - p.boundary_delay_s,
             end_s=float(h[b1, _T]) - p.boundary_delay_s,
@@ -733,15 +743,30 @@ class SwingDetector:
         )
         return self._bouts.add(swing)
 
-    def _edges(self, h: FloatArray, c: int, fraction: float) -> tuple[int, int]:
-        """Where the burst peaking at history index ``c`` rises and falls through ``fraction`` of its peak (indices)."""
+    def _edges(
+        self, h: FloatArray, c: int, fraction: float, stop: int | None = None, apart: bool = False
+    ) -> tuple[int, int]:
+        """Where the burst peaking at history index ``c`` rises and falls through ``fraction`` of its peak (indices).
+
+        With ``apart`` the search stays after the previous burst's peak and
+        before ``stop`` (the next burst's peak, when known): two bursts that
+        do not fall that low between their peaks are split at the lowest
+        sample between them, so swings never overlap.
+        """
         level = fraction * h[c, _SIGNAL]
         # A fixed reach back (the history kept always covers it), not "as far as is kept",
         # which would depend on how the stream was cut.
         first = max(0, c - self._reach)
-        before = np.flatnonzero(h[first : c + 1, _SIGNAL] < level)
-        after = first_true(h[c:, _SIGNAL] < level)
-        return first + (int(before[-1]) if len(before) else 0), c + (len(h) - 1 - c if after is None else after)
+        if apart:
+            first = max(first, int(np.searchsorted(h[:, _T], self._last_peak_s, side="right")))
+        rise = h[first : c + 1, _SIGNAL]
+        before = np.flatnonzero(rise < level)
+        start = first + (int(before[-1]) if len(before) else int(np.argmin(rise)) if apart else 0)
+        fall = h[c : len(h) if stop is None or not apart else stop + 1, _SIGNAL]
+        after = first_true(fall < level)
+        if after is None:
+            after = int(np.argmin(fall)) if apart and stop is not None else len(fall) - 1
+        return start, c + after
 
     def _end_bout(self) -> list[Swing]:
         out = self._settle(force=True)
