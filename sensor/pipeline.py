@@ -24,7 +24,7 @@ from sensor.exercises.clamshell import ClamshellCounter, ClamshellParams
 from sensor.exercises.lateral_walk import LateralWalkCounter
 from sensor.exercises.monster_walk import MonsterWalkCounter
 from sensor.exercises.recognition import ExerciseRecogniser
-from sensor.dsp.resample import GridBlock, UniformResampler
+from sensor.dsp.resample import GridBlock, UniformResampler, holes
 from sensor.dsp.vectors import row_norms
 from sensor.recording.v1 import Recording
 from sensor.session import (
@@ -355,12 +355,16 @@ class Pipeline:
         n = sum(n for _, n in list(self._recent_blocks)[1:])
         return n / span if span > 0 else None
 
-    def _median_rate_hz(self) -> float:
+    def _step_histogram(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """Distinct input time steps (s, 1 ms bins), their counts, and the median step (s; NaN if none)."""
         if not self._dt_hist:
-            return 0.0
+            return np.empty(0), np.empty(0), math.nan
         steps = np.array(sorted(self._dt_hist))
-        counts = np.array([self._dt_hist[s] for s in steps])
-        median = steps[np.searchsorted(np.cumsum(counts), counts.sum() / 2.0)]
+        counts = np.array([self._dt_hist[s] for s in steps], dtype=np.float64)
+        return steps, counts, float(steps[np.searchsorted(np.cumsum(counts), counts.sum() / 2.0)])
+
+    def _median_rate_hz(self) -> float:
+        median = self._step_histogram()[2]
         return float(1.0 / median) if median > 0 else 0.0
 
     def _quality(self, sets: Sequence[SetResult]) -> Quality:
@@ -378,10 +382,18 @@ class Pipeline:
                 f"acceleration averages {mean_norm:.2f} in magnitude, far from 9.81 m/s²: "
                 "check that the file is in m/s² (not g)"
             )
-        if self._resampler.gaps:
+        steps, counts, median = self._step_histogram()
+        gaps, missing_s = holes(steps, counts, median) if median > 0 else (0, 0.0)
+        long = self._resampler.gaps
+        if long:
             warnings.append(
-                f"{self._resampler.gaps} gap(s) in the data ({self._resampler.missing_s:.1f} s missing): "
-                "nothing is counted inside a gap"
+                f"{gaps} gap(s) in the data ({missing_s:.1f} s missing): nothing is counted inside "
+                f"the {long} longer than {self.config.max_gap_s:g} s"
+            )
+        elif gaps:
+            warnings.append(
+                f"{gaps} short gap(s) in the data ({missing_s:.1f} s missing), bridged by a straight line "
+                "(a walk step inside one may be lost)"
             )
         rejected = self._final_rejected + len(self._open_sets()[1])
         if rejected and self.config.exercise == "auto":
@@ -406,8 +418,8 @@ class Pipeline:
         return Quality(
             rate_hz=rate_hz,
             duration_s=0.0 if self._n_samples == 0 else float(self._last_s - self._first_s),
-            gaps=self._resampler.gaps,
-            missing_s=float(self._resampler.missing_s),
+            gaps=gaps,
+            missing_s=missing_s,
             has_gyro=bool(self._has_gyro),
             warnings=tuple(warnings),
         )

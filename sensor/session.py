@@ -97,9 +97,11 @@ class Quality:
     duration_s : float
         First to last sample, s.
     gaps : int
-        Input gaps too long to bridge.
+        Holes in the input: time steps longer than three median steps (a
+        lost packet or more; those longer than the pipeline's ``max_gap_s``
+        also restart counting).
     missing_s : float
-        Time inside those gaps, s.
+        Time missing in those holes beyond one median step each, s.
     has_gyro : bool
         Whether the stream carried a gyroscope.
     warnings : tuple of str

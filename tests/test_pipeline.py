@@ -188,7 +188,8 @@ def test_a_lost_packet_mid_rep_does_not_lose_the_rep(clean_set) -> None:
     holed = SampleBlock(samples.t[kept], samples.acc[kept], samples.gyro[kept])
     result = analyze_samples(holed, CLAMSHELL)
     assert result.count == clean_set.truth.count
-    assert result.quality.gaps == 0
+    assert result.quality.gaps == 1 and abs(result.quality.missing_s - 1.2) < 0.05
+    assert any(w.startswith("1 short gap(s) in the data (1.2 s missing), bridged") for w in result.quality.warnings)
 
 
 @pytest.mark.parametrize("activity", ["walk-forward", "fidget"])

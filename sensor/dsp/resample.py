@@ -121,6 +121,32 @@ class UniformResampler:
         return GridBlock(grid, acc_g, gyro_g, gap)
 
 
+#: An input step longer than this many median steps is a hole in the data (a lost packet or more).
+HOLE_STEPS = 3.0
+
+
+def holes(steps_s: FloatArray, counts: FloatArray, nominal_s: float) -> tuple[int, float]:
+    """Holes in a sample stream, from its time steps.
+
+    Parameters
+    ----------
+    steps_s : array (n,)
+        Distinct time steps between consecutive samples, s.
+    counts : array (n,)
+        How often each step occurs.
+    nominal_s : float
+        The stream's median step, s.
+
+    Returns
+    -------
+    (int, float)
+        Steps longer than ``HOLE_STEPS`` nominal steps, and the time missing
+        in them beyond one nominal step each, s.
+    """
+    long = steps_s > HOLE_STEPS * nominal_s
+    return int(counts[long].sum()), float(((steps_s[long] - nominal_s) * counts[long]).sum())
+
+
 def _lerp(fp: FloatArray, idx: np.ndarray, frac: FloatArray) -> FloatArray:
     """Rows of ``fp`` interpolated ``frac`` (n, 1) of the way from row ``idx`` to the next."""
     below = fp[idx]

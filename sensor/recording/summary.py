@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from sensor.dsp.resample import holes
 from sensor.recording.v1 import Recording
 from sensor.synth.truth import read_truth, truth_path_for
 
@@ -64,8 +65,7 @@ def summarize_recording(recording: Recording) -> RecordingSummary:
     """Describe a recording read by :func:`sensor.recording.read_recording`."""
     samples = recording.samples
     steps = np.diff(samples.t)
-    nominal = float(np.median(steps)) if len(steps) else float("nan")
-    long_steps = steps[steps > 3 * nominal] if len(steps) else steps
+    gaps, missing_s = holes(steps, np.ones(len(steps)), float(np.median(steps))) if len(steps) else (0, 0.0)
     events: dict[str, int] = {}
     for event in recording.events:
         events[event.kind] = events.get(event.kind, 0) + 1
@@ -81,8 +81,8 @@ def summarize_recording(recording: Recording) -> RecordingSummary:
         duration_s=round(recording.duration_s, 3),
         rate_hz=round(recording.rate_hz, 2) if len(samples) > 1 else 0.0,
         has_gyro=samples.has_gyro,
-        gaps=int(len(long_steps)),
-        missing_s=round(float((long_steps - nominal).sum()), 3) if len(long_steps) else 0.0,
+        gaps=gaps,
+        missing_s=round(missing_s, 3),
         acc_norm_median_ms2=round(float(np.median(np.linalg.norm(samples.acc, axis=1))), 3)
         if len(samples)
         else 0.0,

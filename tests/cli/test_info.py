@@ -39,3 +39,16 @@ def test_info_on_a_missing_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
     result = runner.invoke(app, ["info", str(tmp_path / "nope.csv")])
     assert result.exit_code == 1
     assert "no such file" in result.output and "Traceback" not in result.output
+
+
+def test_info_and_analyze_report_the_same_gaps(tmp_path: Path) -> None:
+    path = tmp_path / "lossy.csv"
+    made = runner.invoke(app, ["simulate", "lateral-walk", "--reps", "8", "--out", str(path)])
+    assert made.exit_code == 0, made.output
+    info = json.loads(runner.invoke(app, ["info", str(path), "--json"]).output)
+    quality = json.loads(runner.invoke(app, ["analyze", str(path), "--json"]).output)["quality"]
+    # The generator drops packets, so there is something to agree on.
+    assert info["gaps"] > 0
+    assert quality["gaps"] == info["gaps"]
+    assert abs(quality["missing_s"] - info["missing_s"]) <= 0.01
+    assert any(f"{info['gaps']} short gap(s)" in w for w in quality["warnings"])
