@@ -158,6 +158,9 @@ def _live_reps(samples: SampleBlock, config: PipelineConfig, blocks: Iterator[Sa
 #: Reps at the start of each latency set that may wait for the bout to be confirmed (the last column leaves them out).
 _OPENING_REPS = 4
 
+#: Monster-walk directions of the latency sets, by seed parity.
+_MONSTER_DIRECTIONS = ("forward", "backward")
+
 #: Block regimes of the latency test: BLE notifications, and one 25 Hz grid step (the counters' own delay).
 _LATENCY_BLOCKS = ("10–40 samples", "0.04 s")
 
@@ -172,7 +175,8 @@ def latency(seeds: Sequence[int]) -> list[str]:
     """Truth rep end to the end of the block whose push returned the rep's event, s.
 
     Over synthetic single sets of every exercise at 25, 52, 100 and 200 Hz
-    (``len(seeds)`` recordings each), with the exercise given and with auto,
+    (``len(seeds)`` recordings each; monster walks forward for even seeds,
+    backward for odd ones), with the exercise given and with auto,
     for BLE-sized blocks (whose wait is part of what a user sees) and for
     blocks of one grid step. The last column leaves out each set's first
     ``_OPENING_REPS`` reps, which the walk counters hold until the rhythm
@@ -182,8 +186,11 @@ def latency(seeds: Sequence[int]) -> list[str]:
     lines = ["| live latency | run | blocks | reps matched / true | p50 (s) | p95 (s, ≤ 0.5) | max (s) "
              f"| worst rate: p95 | p95 from rep {_OPENING_REPS + 1} (s) |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for exercise in EXERCISES:
+        # Monster walks alternate forward and backward: the banded step ends near a different turn of the thigh.
         recordings = [simulate(SimulationConfig(exercise=exercise, reps=10, sets=1, rate_hz=rate, seed=seed,
-                                                leg="left" if seed % 2 else "right"))
+                                                leg="left" if seed % 2 else "right",
+                                                direction=_MONSTER_DIRECTIONS[seed % 2]
+                                                if exercise == "monster-walk" else None))
                       for rate in rates for seed in seeds]
         for mode in (exercise, "auto"):
             for regime in _LATENCY_BLOCKS:

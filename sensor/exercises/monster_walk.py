@@ -33,7 +33,8 @@ Convention. For each counted stride two reps are emitted: the banded thigh's
 swing (``leg="banded"``: the quicker half of the stride, valley to peak or
 peak to valley of the inclination, its times corrected for the low-pass's
 group delay) and the other leg's step, inferred half a stride later
-(``leg="other"``: the legs alternate evenly). So ``count = 2 × strides``,
+(``leg="other"``: the legs alternate evenly) and reported once the stream
+has passed its end, never ahead of it. So ``count = 2 × strides``,
 kept in :attr:`MonsterWalkCounter.strides`. ``direction`` is not used. The
 accelerometer alone suffices.
 """
@@ -166,7 +167,8 @@ class MonsterWalkCounter:
     Data requirements: accelerometer (a gyroscope is not used). The first
     strides of a walk are reported once ``confirm_strides`` more confirm the
     bout; later ones when the angle has turned back by the hysteresis after
-    their peak. The banded leg's own swing (its flexion walking forward, its
+    their peak; the other leg's step once its inferred end has passed (the
+    last ones at :meth:`finish`). The banded leg's own swing (its flexion walking forward, its
     extension walking backward) is taken to be the quicker half of the
     stride; where both halves last alike its boundaries may be those of the
     other leg's step.
@@ -187,6 +189,8 @@ class MonsterWalkCounter:
         self._posture = ThighPosture(rate_hz, p.posture)
         # Turning points of the low-passed angle lag the thigh by the filter's group delay.
         self._lag_s = self._gravity.group_delay_s(rate_hz)
+        # Other-leg steps (start s, end s) inferred before they end; a gap does not cancel them.
+        self._ahead: list[tuple[float, float]] = []
         self._restart()
 
     def _restart(self) -> None:
@@ -360,14 +364,24 @@ class MonsterWalkCounter:
         return []
 
     def _reps(self, strides: list[_Stride]) -> list[Rep]:
+        """The banded leg's steps of ``strides``, and the other leg's steps whose end has passed.
+
+        The other leg's step is inferred half a stride after the banded one
+        (the legs alternate evenly), so it may still lie ahead: it is held
+        until the stream reaches its end, never counted before it happens.
+        """
         out: list[Rep] = []
         for start, end, period in strides:
             self.strides += 1
-            # The legs alternate evenly: the other leg steps half a stride after the banded one.
-            half = 0.5 * period
             out.append(Rep(self.exercise, start, end, peak_s=end, leg="banded", emitted_at_s=self._now))
-            out.append(Rep(self.exercise, start + half, end + half, leg="other", emitted_at_s=self._now))
-        return out
+            self._ahead.append((start + 0.5 * period, end + 0.5 * period))
+        return sorted(out + self._other_steps(until_s=self._now), key=lambda r: r.start_s)
+
+    def _other_steps(self, until_s: float) -> list[Rep]:
+        """Release the held other-leg steps that end by ``until_s`` (s)."""
+        due = [step for step in self._ahead if step[1] <= until_s]
+        self._ahead = [step for step in self._ahead if step[1] > until_s]
+        return [Rep(self.exercise, start, end, leg="other", emitted_at_s=self._now) for start, end in due]
 
     # -- streaming API ---------------------------------------------------------
 
@@ -403,8 +417,8 @@ class MonsterWalkCounter:
         return self._reps(strides)
 
     def finish(self) -> list[Rep]:
-        """End of stream: nothing is pending that could still be certain."""
-        return []
+        """End of stream: the other leg's last steps, inferred from the strides counted."""
+        return self._other_steps(until_s=np.inf)
 
     def warnings(self) -> list[str]:
         """None: a walk shows nothing about the band's placement that the counter checks."""
