@@ -164,9 +164,9 @@ class SwingParams:
     settle_in_bout : bool
         Within a bout whose rhythm is settled (three periods), a burst is
         final as soon as it has died down, without waiting out the
-        refractory gap: a burst sooner than the next cycle is skipped there
-        anyway (as the pelvis moving, or an extra movement within the
-        cycle), so waiting only delays the step's event.
+        refractory gap, which only delayed the step's event: a later burst
+        within the gap is then skipped as the same movement going on (the
+        first of the two counts, where the gap kept the larger).
     rhythm_max_period_s : float
         The refractory gap also follows the burst signal's own rhythm when
         its autocorrelation over the ``max_period_s`` before a burst peaks
@@ -352,6 +352,10 @@ class SwingBouts:
             )
             if not regular and len(self._periods) >= _SETTLED_PERIODS and cycles == 0 and period < self._median_period():
                 return []  # an extra movement within a confirmed bout's cycle
+            if p.settle_in_bout and self.settled() and period < self.refractory_s():
+                # Settled without waiting out the refractory gap: a burst within it is the same
+                # movement going on, as the gap would have merged it.
+                return []
             if not regular:
                 # Swings held as a possible rise still count when movement goes straight on;
                 # after a rest they were the person standing up.
