@@ -128,3 +128,14 @@ def test_the_look_back_does_not_take_slight_movements_before_a_walk() -> None:
     shuffle = [swing(2.0 + k * PERIOD_S, excursion_deg=4.0) for k in range(2)]
     steps = walk(6, start_s=2.0 + 2 * PERIOD_S)
     assert reported(feed(shuffle + steps)) == [s.peak_s for s in steps]
+
+
+def test_a_burst_within_the_refractory_gap_of_a_settled_walk_is_the_same_movement() -> None:
+    # Once three periods settle the rhythm, swings are final before the refractory gap (0.6 of the
+    # period: 0.6 s at 1 s cycles) has passed. A burst as large 0.595 s later lies within the gap,
+    # yet inside the rhythm's range (a period of 1/1.7 of the median or more).
+    swings = walk(6, period_s=1.0)
+    late = swing(swings[-1].peak_s + 0.595, SIZE)
+    out = feed([*swings, late, *walk(3, start_s=swings[-1].peak_s + 1.0, period_s=1.0)])
+    assert late.peak_s not in reported(out)
+    assert len(reported(out)) == 9
