@@ -168,10 +168,10 @@ class MonsterWalkCounter:
     strides of a walk are reported once ``confirm_strides`` more confirm the
     bout; later ones when the angle has turned back by the hysteresis after
     their peak; the other leg's step once its inferred end has passed (the
-    last ones at :meth:`finish`). The banded leg's own swing (its flexion walking forward, its
-    extension walking backward) is taken to be the quicker half of the
-    stride; where both halves last alike its boundaries may be those of the
-    other leg's step.
+    last ones at :meth:`finish`). The banded leg's own swing (its flexion
+    walking forward, its extension walking backward) is taken to be the
+    quicker half of the stride; where both halves last alike its boundaries
+    may be those of the other leg's step.
     """
 
     exercise = "monster-walk"
