@@ -184,7 +184,8 @@ def latency(seeds: Sequence[int]) -> list[str]:
     """
     rates = (25.0, 52.0, 100.0, 200.0)
     lines = ["| live latency | run | blocks | reps matched / true | p50 (s) | p95 (s, ≤ 0.5) | max (s) "
-             f"| worst rate: p95 | p95 from rep {_OPENING_REPS + 1} (s) |", "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+             f"| worst rate: p95 | p95 from rep {_OPENING_REPS + 1} (s) |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for exercise in EXERCISES:
         # Monster walks alternate forward and backward: the banded step ends near a different turn of the thigh.
         recordings = [simulate(SimulationConfig(exercise=exercise, reps=10, sets=1, rate_hz=rate, seed=seed,

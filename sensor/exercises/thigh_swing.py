@@ -350,7 +350,8 @@ class SwingBouts:
                 and p.min_period_s <= period / cycles <= p.max_period_s
                 and swing.peak_speed_dps * p.small_fraction <= typical
             )
-            if not regular and len(self._periods) >= _SETTLED_PERIODS and cycles == 0 and period < self._median_period():
+            settled_rhythm = len(self._periods) >= _SETTLED_PERIODS
+            if not regular and settled_rhythm and cycles == 0 and period < self._median_period():
                 return []  # an extra movement within a confirmed bout's cycle
             if p.settle_in_bout and self.settled() and period < self.refractory_s():
                 # Settled without waiting out the refractory gap: a burst within it is the same
