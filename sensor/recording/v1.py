@@ -456,7 +456,9 @@ def _parse_metadata(text: str) -> dict[str, Any]:
     try:
         metadata = json.loads(text[1:])
     except json.JSONDecodeError as exc:
-        raise _LineError(f"metadata is not valid JSON ({exc.msg} at column {exc.colno + 1})") from None
+        # Some of json's messages already end in "at" ("Unterminated string starting at").
+        where = "column" if exc.msg.endswith(" at") else "at column"
+        raise _LineError(f"metadata is not valid JSON ({exc.msg} {where} {exc.colno + 1})") from None
     if not isinstance(metadata, dict):
         raise _LineError(f"metadata must be a JSON object, got {type(metadata).__name__}")
     return metadata
@@ -602,7 +604,9 @@ def _parse(file: Path, raw: bytes) -> Recording:
             first, pos = _take_line(data, pos)
         has_gyro = _parse_header(first)
     except _LineError as exc:
-        raise _fail(file, line_no, str(exc)) from None
+        # A recording stopped as it began ends inside its preamble: say so, not only what is malformed.
+        cut = pos >= len(data) and not data.endswith(b"\n")
+        raise _fail(file, line_no, f"{exc}; the file ends inside this line (cut off)" if cut else str(exc)) from None
     columns = _columns(has_gyro)
     body = data[pos:]
     first_line = line_no + 1
