@@ -26,7 +26,9 @@ axes: only rotation-invariant quantities are measured.
 4. *Posture.* A swing that takes the gravity direction further than
    ``max_excursion_deg`` from its slow mean is not a banded step (lying
    down, getting up or turning over move the thigh by much more) and ends
-   the bout. The swings that open a bout must reach
+   the bout. One that turns the thigh further than ``max_turn_deg`` about
+   the vertical (turning round, seen with a gyroscope) is skipped. The
+   swings that open a bout must reach
    ``min_opening_excursion_deg``: shuffling the feet moves the thigh less.
 5. *Bouts* (:class:`SwingBouts`). Swings are reported only once
    ``bout_swings`` of them follow each other at a regular period
@@ -80,8 +82,8 @@ from sensor.types import FloatArray
 from sensor.units import DEG_PER_RAD
 
 # Columns of the signal history: time (s), smoothed burst signal, running loop area,
-# angle of the gravity direction from its slow mean (deg).
-_T, _SIGNAL, _AREA, _DEV = range(4)
+# angle of the gravity direction from its slow mean (deg), running turn about gravity (deg).
+_T, _SIGNAL, _AREA, _DEV, _YAW = range(5)
 
 #: Periods a reported bout needs before its rhythm is trusted to skip bursts that come too soon.
 _SETTLED_PERIODS = 3
@@ -144,6 +146,11 @@ class SwingParams:
     max_excursion_deg : float
         Largest angle of the gravity direction from its slow mean during a
         swing, deg: banded walks stay within it, lying down does not.
+    max_turn_deg : float
+        Largest turn of the thigh about the vertical during a swing, deg,
+        when there is a gyroscope (0 disables): a side step turns it little,
+        turning round to walk on turns it by half a circle and is not a
+        step: such a swing is skipped, and the look-back never takes it.
     min_opening_excursion_deg : float
         Smallest excursion of the swings that open a bout, deg, those the
         look-back adds included: shuffling the feet or adjusting the band
@@ -196,6 +203,7 @@ class SwingParams:
     period_ratio: float = 1.7
     bout_swings: int = 3
     max_excursion_deg: float = 30.0
+    max_turn_deg: float = 0.0
     min_opening_excursion_deg: float = 0.0
     lookback_fraction: float = 0.3
     miss_tolerance: float = 0.3
@@ -232,6 +240,9 @@ class Swing:
     excursion_deg : float
         Largest angle of the gravity direction from its slow mean during the
         swing, deg.
+    turn_deg : float
+        How far the thigh turned about the vertical during the swing, deg
+        (range of the gyroscope's integral about gravity; 0 without one).
     """
 
     start_s: float
@@ -240,6 +251,7 @@ class Swing:
     peak_speed_dps: float
     area: float
     excursion_deg: float
+    turn_deg: float = 0.0
 
 
 def _refractory_for(params: SwingParams, period_s: float | None) -> float:
@@ -310,6 +322,8 @@ class SwingBouts:
             # the look-back never reaches across it.
             self.reset()
             return []
+        if 0.0 < p.max_turn_deg < swing.turn_deg:
+            return []  # turning round: not a step, and never one the look-back may take
         # Bounded: a bout confirms within a few swings of its opening ones.
         self._unreported = self._unreported[-(2 * p.bout_swings + 4) :] + [swing]
         return self._join(swing)
@@ -559,7 +573,7 @@ class SwingDetector:
     def _restart(self) -> None:
         for f in (self._gravity, self._gyro, self._speed, self._mean):
             f.reset()
-        self._hist = np.empty((0, 4))
+        self._hist = np.empty((0, 5))
         self._last_u: FloatArray | None = None
         self._candidate: int | None = None  # history index of the best burst peak not yet settled
         self._last_peak_s = -math.inf  # peak of the last burst settled, s
@@ -597,7 +611,10 @@ class SwingDetector:
         base = len(self._hist)
         area_sum = np.cumsum(area) + (self._hist[-1, _AREA] if base else 0.0)
         dev_deg = row_norms(off_mean) * DEG_PER_RAD
-        self._hist = np.concatenate((self._hist, np.column_stack((t, smooth, area_sum, dev_deg))))
+        # The turn about the vertical needs a gyroscope: gravity does not see it.
+        yaw = np.zeros(len(t)) if gyro is None else np.einsum("ij,ij->i", gyro, u) / self.rate_hz
+        yaw_sum = np.cumsum(yaw) + (self._hist[-1, _YAW] if base else 0.0)
+        self._hist = np.concatenate((self._hist, np.column_stack((t, smooth, area_sum, dev_deg, yaw_sum))))
         # 3. candidate peaks: local maxima (the last sample waits for its successor).
         s = self._hist[:, _SIGNAL]
         idx = np.arange(max(base - 1, 1), len(s) - 1)
@@ -745,6 +762,7 @@ class SwingDetector:
             peak_speed_dps=float(h[c, _SIGNAL]),
             area=float(h[i1, _AREA] - h[i0, _AREA]),
             excursion_deg=float(np.max(h[i0 : i1 + 1, _DEV])),
+            turn_deg=float(np.ptp(h[i0 : i1 + 1, _YAW])),
         )
         return self._bouts.add(swing)
 

@@ -7,8 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sensor.dsp.resample import UniformResampler
 from sensor.evaluation import match_one_to_one
-from sensor.exercises.lateral_walk import LateralWalkCounter
+from sensor.exercises.lateral_walk import LateralWalkCounter, LateralWalkParams
+from sensor.exercises.thigh_swing import SwingDetector
 from sensor.synth import SimulationConfig, simulate
 from sensor.types import SampleBlock
 from tests.exercises.walk_helpers import GRID_HZ, clean_set, clean_set_errors, count
@@ -171,3 +173,20 @@ def test_steps_never_overlap() -> None:
         reps = sorted(count(lateral(), rec.samples), key=lambda r: r.start_s)
         assert len(reps) >= 12
         assert all(a.end_s <= b.start_s for a, b in zip(reps, reps[1:])), [(r.start_s, r.end_s) for r in reps]
+
+
+@pytest.mark.parametrize("has_gyro", [True, False])
+def test_a_side_step_turns_the_thigh_little_about_the_vertical(has_gyro: bool) -> None:
+    # The turn is measured from the gyroscope about gravity: side steps stay far below the 45 deg
+    # that marks turning round; without a gyroscope it is not measured at all.
+    rec = simulate(SimulationConfig(exercise="lateral-walk", reps=10, seed=2, has_gyro=has_gyro, noise_scale=0,
+                                    drop_rate=0))
+    detector, resampler = SwingDetector(GRID_HZ, LateralWalkParams().swing), UniformResampler(GRID_HZ)
+    seen = [swing for block in rec.samples.split([20]) for grid in resampler.push(block) for swing in detector.push(grid)]
+    seen += detector.finish()
+    assert len(seen) >= 9
+    turns = np.array([s.turn_deg for s in seen])
+    if has_gyro:
+        assert np.all(turns > 0.0) and np.all(turns < 20.0)
+    else:
+        assert np.all(turns == 0.0)

@@ -139,3 +139,15 @@ def test_a_burst_within_the_refractory_gap_of_a_settled_walk_is_the_same_movemen
     out = feed([*swings, late, *walk(3, start_s=swings[-1].peak_s + 1.0, period_s=1.0)])
     assert late.peak_s not in reported(out)
     assert len(reported(out)) == 9
+
+
+def test_turning_round_mid_walk_is_not_a_step() -> None:
+    # Turning round to walk on turns the thigh by half a circle about the vertical (120-176 deg on
+    # the independent simulator); side steps turn it by at most 12 deg. Here the turn comes when the
+    # next step would, so only its turn tells it apart; the walk goes on a cycle later.
+    before, after = walk(4), walk(3, start_s=2.0 + 5 * PERIOD_S)
+    at = 2.0 + 4 * PERIOD_S
+    turn = Swing(start_s=at - 0.2, end_s=at + 0.2, peak_s=at, peak_speed_dps=SIZE, area=-0.01, excursion_deg=10.0,
+                 turn_deg=170.0)
+    out = reported(feed([*before, turn, *after]))
+    assert out == [s.peak_s for s in before + after]
