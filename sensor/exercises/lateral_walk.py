@@ -16,7 +16,7 @@ a leading right thigh mirrors a trailing left one, so for either thigh a
 clockwise loop seen from above (negative area over the swing) is a step to
 the right. Measured on clean synthetic sets (8 seeds × both legs, 25–200 Hz,
 random mounts): 161 of 161 counted cycles got the right direction; on the
-accuracy sweep 98.3 %. It relies on the leading and trailing swings
+accuracy sweep 98.4 %. It relies on the leading and trailing swings
 differing in shape the way our generator's do (the banded leg lifts during
 its own swing, then the pelvis travels over it). An independent simulator's
 people move otherwise: there only about a third of the cycles get the right
