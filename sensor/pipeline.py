@@ -363,17 +363,15 @@ class Pipeline:
         counts = np.array([self._dt_hist[s] for s in steps], dtype=np.float64)
         return steps, counts, float(steps[np.searchsorted(np.cumsum(counts), counts.sum() / 2.0)])
 
-    def _median_rate_hz(self) -> float:
-        median = self._step_histogram()[2]
-        return float(1.0 / median) if median > 0 else 0.0
-
     def _quality(self, sets: Sequence[SetResult]) -> Quality:
         warnings: list[str] = []
         if self._n_samples == 0:
             warnings.append("no samples")
         elif not sets:
             warnings.append("no reps found")
-        rate_hz = self._median_rate_hz()
+        # One pass over the step histogram gives the rate and the holes.
+        steps, counts, median = self._step_histogram()
+        rate_hz = float(1.0 / median) if median > 0 else 0.0
         if self._n_samples and rate_hz < MIN_RATE_HZ:
             warnings.append(f"the sample rate ({rate_hz:.0f} Hz) is below the {MIN_RATE_HZ:.0f} Hz counting needs")
         mean_norm = self._acc_norm_sum / self._n_samples if self._n_samples else G_STANDARD
@@ -382,7 +380,6 @@ class Pipeline:
                 f"acceleration averages {mean_norm:.2f} in magnitude, far from 9.81 m/s²: "
                 "check that the file is in m/s² (not g)"
             )
-        steps, counts, median = self._step_histogram()
         gaps, missing_s = holes(steps, counts, median) if median > 0 else (0, 0.0)
         long = self._resampler.gaps
         if long:
