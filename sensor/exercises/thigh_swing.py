@@ -784,7 +784,10 @@ class SwingDetector:
             first = max(first, int(np.searchsorted(h[:, _T], self._last_peak_s, side="right")))
         rise = h[first : c + 1, _SIGNAL]
         before = np.flatnonzero(rise < level)
-        start = first + (int(before[-1]) if len(before) else int(np.argmin(rise)) if apart else 0)
+        if len(before):
+            start = first + int(before[-1])
+        else:
+            start = first + (int(np.argmin(rise)) if apart else 0)
         fall = h[c : len(h) if stop is None or not apart else stop + 1, _SIGNAL]
         after = first_true(fall < level)
         if after is None:
