@@ -248,6 +248,10 @@ def _sim_truth(root: Path, row: dict[str, str], exercise: str) -> tuple[tuple[Tr
     directions: dict[int, list[str]] = {}
     if exercise == "lateral-walk":
         directions = _cycle_directions(row, Counter(int(s) for s, *_ in spans))
+    elif exercise == "monster-walk" and row["direction"]:
+        per_set = row["direction"].split(";")
+        steps = Counter(int(s) for s, *_ in spans)
+        directions = {s: [per_set[min(s, len(per_set)) - 1]] * n for s, n in steps.items()}
     seen: Counter[int] = Counter()
     reps = []
     for k, (s, a, b, rom) in enumerate(spans):
@@ -467,14 +471,16 @@ def distractor_table(outcomes: Sequence[Outcome]) -> list[str]:
 
 
 def direction_table(outcomes: Sequence[Outcome]) -> list[str]:
-    """Lateral walk: how often a counted step cycle paired with a true one has its travel direction."""
-    lines = ["| source | run | paired cycles with a direction | direction right |", "|---|---|---:|---:|"]
-    for source in (SYNTHETIC, DEVSET_SIM):
-        for run in (GIVEN, AUTO):
-            chosen = [o.score for o in _select(outcomes, source, run) if o.case.group == "lateral-walk"]
-            if chosen:
-                s = summarise(chosen, "lateral-walk")
-                lines.append(f"| {source} | {run} | {s.direction_pairs} | {_pct(s.direction_accuracy)} |")
+    """Walks: how often a counted step paired with a true one has its direction (lateral: travel; monster: facing)."""
+    lines = ["| source | run | exercise | paired steps with a direction | direction right |", "|---|---|---|---:|---:|"]
+    for exercise in ("lateral-walk", "monster-walk"):
+        for source in (SYNTHETIC, DEVSET_SIM):
+            for run in (GIVEN, AUTO):
+                chosen = [o.score for o in _select(outcomes, source, run) if o.case.group == exercise]
+                if chosen:
+                    s = summarise(chosen, exercise)
+                    lines.append(f"| {source} | {run} | {exercise} | {s.direction_pairs} "
+                                 f"| {_pct(s.direction_accuracy)} |")
     return lines
 
 
@@ -544,7 +550,7 @@ def report(outcomes: Sequence[Outcome], header: str) -> str:
     parts = [header, "", "### Counting (sets matched to truth by time overlap)", "",
              *counting_table(outcomes), "",
              "### False reps on distractors (true count 0)", "", *distractor_table(outcomes), "",
-             "### Lateral-walk direction (counted cycles paired with true ones)", "", *direction_table(outcomes), ""]
+             "### Walk direction (counted steps paired with true ones)", "", *direction_table(outcomes), ""]
     if any(o.case.knobs for o in outcomes):
         parts += ["### Synthetic sweep: exact sets by setting (exercise given)", "", *breakdown_table(outcomes), ""]
     mixed = mixed_table(outcomes)

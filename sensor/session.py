@@ -404,7 +404,7 @@ def _rep_json(index: int, rep: Rep, partial: bool) -> dict[str, Any]:
         if rep.rom_deg is not None:
             out["rom_deg"] = round(rep.rom_deg, 1)
         out["partial"] = partial
-    if rep.exercise == "lateral-walk" and rep.direction is not None:
+    if rep.direction is not None:
         out["direction"] = rep.direction
     return out
 

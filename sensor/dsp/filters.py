@@ -92,8 +92,8 @@ class StreamingSOS:
             self._block_maps[n] = (outputs, states.reshape(n_state, n_state + n))
         return self._block_maps[n]
 
-    def group_delay_s(self, rate_hz: float) -> float:
-        """Group delay at DC, s: how late slow movements appear at the output."""
+    def group_delay_s(self, rate_hz: float, at_hz: float = 0.0) -> float:
+        """Group delay at ``at_hz`` (Hz; DC by default), s: how late movements at that rate appear at the output."""
         b, a = signal.sos2tf(self.sos)
-        _, gd = signal.group_delay((b, a), w=[1e-4], fs=rate_hz)
+        _, gd = signal.group_delay((b, a), w=[max(at_hz, 1e-4)], fs=rate_hz)
         return float(gd[0]) / rate_hz

@@ -29,21 +29,40 @@ A stride counts only inside a bout of regular strides, in a squat:
 The peak that opens a bout also ends a stride when it rises like the strides
 after it (the banded leg stepped first while sinking into the squat).
 
-Convention. For each counted stride two reps are emitted: the banded thigh's
-swing (``leg="banded"``: the quicker half of the stride, valley to peak or
-peak to valley of the inclination, its times corrected for the low-pass's
-group delay) and the other leg's step, inferred half a stride later
-(``leg="other"``: the legs alternate evenly) and reported once the stream
-has passed its end, never ahead of it. So ``count = 2 × strides``,
-kept in :attr:`MonsterWalkCounter.strides`. ``direction`` is not used. The
-accelerometer alone suffices.
+Direction and the banded swing. Walking forward the banded thigh flexes
+while its foot is in the air (the inclination rises, valley to peak) and
+extends while the body passes over the planted foot; walking backward it
+extends in the air (the inclination falls) and flexes in stance. Either
+way the band, strapped near the knee, travels a step's length in the air
+and hardly moves in stance, so the half of the stride in which the
+acceleration (band-passed ``swing_band_hz``) has more power is the swing.
+Each stride's log ratio of that power, rising half to falling half, is
+summed over the bout's strides so far: positive is ``forward``. On the
+accuracy benchmark this tells 187 of 193 synthetic sets and 20 of 21 of an
+independent simulator's right. The half's duration does not tell it: in
+both simulations the rising half is the shorter one walking either way.
+
+Convention. For each counted stride two reps are emitted, both with the
+bout's ``direction``: the banded thigh's swing (``leg="banded"``) and the
+other leg's step, inferred half a stride later (``leg="other"``: the legs
+alternate evenly) and reported once the stream has passed its end, never
+ahead of it. Walking forward the swing is the rising half, its turning
+points (corrected for the low-pass's group delay) shifted by
+``forward_shift_s``; walking backward the thigh goes on extending after the
+foot lands, so the swing starts ``backward_shift_s`` after the peak and
+lasts ``backward_swing_share`` of the stride (the foot is in the air for
+about 60 % of each step in both simulations). So ``count = 2 × strides``,
+kept in :attr:`MonsterWalkCounter.strides`. The accelerometer alone
+suffices.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import signal
 
 from sensor.dsp.filters import StreamingSOS
 from sensor.dsp.resample import GridBlock
@@ -112,6 +131,18 @@ class MonsterWalkParams:
         0.7 s and the next 1.4 s. Both count when the two periods together
         make about two of the bout's (within ``period_ratio``); otherwise
         the bout ends (0 disables the wait).
+    swing_band_hz : tuple of float
+        Band-pass (Hz) of the acceleration whose power tells the banded
+        leg's swing from its stance (see the module notes on direction).
+    forward_shift_s : float
+        Walking forward, the swing's start and end lag the low-passed
+        inclination's valley and peak by this, s (0.10–0.14 s measured in
+        both simulations).
+    backward_shift_s : float
+        Walking backward, the swing starts this long after the peak, s.
+    backward_swing_share : float
+        Walking backward, the swing lasts this share of the stride period
+        (0.29 and 0.31 measured in the two simulations).
     """
 
     median_s: float = 0.28
@@ -135,13 +166,23 @@ class MonsterWalkParams:
     posture: PostureParams = field(default_factory=PostureParams)
     wiggle: float = 0.6
     early_share: float = 0.5
+    swing_band_hz: tuple[float, float] = (1.0, 6.0)
+    forward_shift_s: float = 0.12
+    backward_shift_s: float = 0.06
+    backward_swing_share: float = 0.3
 
 
 #: Samples examined per step of the turning-point search.
 _WINDOW = 256
 
-#: A stride of the banded leg: its swing's start and end, and the stride period, s.
-_Stride = tuple[float, float, float]
+#: A stride of the banded leg: the peak that opened it, its valley, the peak that ended it and
+#: its period (s), and the log ratio of the acceleration power while the inclination rose to
+#: that while it fell.
+_Stride = tuple[float, float, float, float, float]
+#: A step of the banded leg: start, end and stride period (s), and the walking direction.
+_Step = tuple[float, float, float, str]
+#: Acceleration history kept for the swing/stance power (s): a stride's two halves.
+_POWER_HISTORY_S = 8.0
 
 
 class MonsterWalkCounter:
@@ -169,9 +210,9 @@ class MonsterWalkCounter:
     bout; later ones when the angle has turned back by the hysteresis after
     their peak; the other leg's step once its inferred end has passed (the
     last ones at :meth:`finish`). The banded leg's own swing (its flexion
-    walking forward, its extension walking backward) is taken to be the
-    quicker half of the stride; where both halves last alike its boundaries
-    may be those of the other leg's step.
+    walking forward, its extension walking backward) is the half of the
+    stride with more acceleration power; the first strides of a bout are
+    judged on their own, later ones on all the bout's strides so far.
     """
 
     exercise = "monster-walk"
@@ -189,13 +230,22 @@ class MonsterWalkCounter:
         self._posture = ThighPosture(rate_hz, p.posture)
         # Turning points of the low-passed angle lag the thigh by the filter's group delay.
         self._lag_s = self._gravity.group_delay_s(rate_hz)
-        # Other-leg steps (start s, end s) inferred before they end; a gap does not cancel them.
-        self._ahead: list[tuple[float, float]] = []
+        low, high = p.swing_band_hz
+        self._swing_power = StreamingSOS(signal.butter(2, (low, high), btype="band", fs=rate_hz, output="sos"), 3)
+        self._power_lag_s = self._swing_power.group_delay_s(rate_hz, math.sqrt(low * high))
+        self._power_keep = round(_POWER_HISTORY_S * rate_hz)
+        # Other-leg steps (start s, end s, direction) inferred before they end; a gap does not cancel them.
+        self._ahead: list[tuple[float, float, str]] = []
         self._restart()
 
     def _restart(self) -> None:
-        for f in (self._gravity, self._mean, self._amplitude):
+        for f in (self._gravity, self._mean, self._amplitude, self._swing_power):
             f.reset()
+        # Running integral of the swing-band acceleration power ((m/s²)² s) and its recent history.
+        self._power_total = 0.0
+        self._power_t = np.empty(0)
+        self._power_cum = np.empty(0)
+        self._evidence = 0.0  # sum of the bout's reported strides' power log ratios: > 0 walking forward
         self._posture.reset()
         self._held = np.empty((0, 3))  # last samples of the running-median window
         # Turning-point search: +1 looking for a peak, -1 for a valley.
@@ -303,8 +353,8 @@ class MonsterWalkCounter:
 
     # -- strides ---------------------------------------------------------------
 
-    def _stride(self, t_s: float, angle: float, shock: float, posture: FloatArray) -> list[_Stride]:
-        """Handle a confirmed peak; return the strides now certain (start s, end s).
+    def _stride(self, t_s: float, angle: float, shock: float, posture: FloatArray) -> list[_Step]:
+        """Handle a confirmed peak; return the banded leg's steps now certain.
 
         A stride is the interval from the last stride's peak to this one.
         Inside a bout every stride of plausible period and swing counts, a
@@ -318,10 +368,8 @@ class MonsterWalkCounter:
         period, swing = t_s - self._peak_s, angle - a_valley
         if period < p.min_period_s and self._in_bout and swing < p.wiggle * self._swing:
             return []
-        # The banded leg's own step is the quicker half of the stride (the
-        # other half also holds the other leg's step and the pauses).
-        banded = (self._peak_s, t_valley) if t_valley - self._peak_s < t_s - t_valley else (t_valley, t_s)
-        stride = (*banded, period)
+        rising, falling = self._mean_power(t_valley, t_s), self._mean_power(self._peak_s, t_valley)
+        stride = (self._peak_s, t_valley, t_s, period, math.log((rising + 1e-9) / (falling + 1e-9)))
         opening_deg, drift = self._peak_deg, angle_deg(posture, self._peak_direction)
         self._peak_s, self._peak_deg, self._swing, self._peak_direction = t_s, angle, swing, posture
         early, self._early = self._early, None
@@ -332,16 +380,16 @@ class MonsterWalkCounter:
             self._early = stride
             return []
         if early is not None:
-            pair = early[2] + period
+            pair = early[3] + period
             if shape_ok and 2.0 / p.period_ratio <= pair / self._period <= 2.0 * p.period_ratio:
                 self._period = period
-                return [early, stride]
+                return self._steps([early, stride])
             return self._close_bout()
         if not (p.min_period_s <= period <= p.max_period_s and shape_ok):
             return self._close_bout()
         if self._in_bout:
             self._period = period
-            return [stride]
+            return self._steps([stride])
         if self._bout and not 1.0 / p.period_ratio <= period / self._period <= p.period_ratio:
             self._bout = []
         if not self._bout and opening_deg >= a_valley + p.opening_share * swing:
@@ -349,39 +397,78 @@ class MonsterWalkCounter:
             # thigh like the strides after it: the banded leg stepped first,
             # its swing merged with getting into the squat. A lower shoulder
             # is the end of the descent while the other leg stepped first.
-            self._bout = [(stride[0] - period, stride[1] - period, period)]
+            self._bout = [(stride[0] - period, stride[1] - period, stride[2] - period, period, 0.0)]
         self._period = period
         self._bout.append(stride)
         if len(self._bout) <= p.confirm_strides:
             return []
         self._in_bout = True
         done, self._bout = self._bout, []
-        return done
+        return self._steps(done)
 
-    def _close_bout(self) -> list[_Stride]:
+    def _close_bout(self) -> list[_Step]:
         self._bout = []
         self._in_bout = False
+        self._evidence = 0.0
         return []
 
-    def _reps(self, strides: list[_Stride]) -> list[Rep]:
-        """The banded leg's steps of ``strides``, and the other leg's steps whose end has passed.
+    def _steps(self, strides: list[_Stride]) -> list[_Step]:
+        """The banded leg's steps of strides now certain, in the direction the bout's strides so far tell.
+
+        Its swing is the half of the stride in which the band accelerates
+        more: walking forward the inclination rises, backward it falls.
+        """
+        self._evidence += sum(stride[4] for stride in strides)
+        p = self.params
+        if self._evidence >= 0.0:
+            return [(valley + p.forward_shift_s, peak + p.forward_shift_s, period, "forward")
+                    for _, valley, peak, period, _ in strides]
+        # Walking backward the thigh goes on extending after the foot lands, so the valley is no
+        # edge: the swing takes a fixed share of the stride from the peak that opens it.
+        return [(opened + p.backward_shift_s, opened + p.backward_shift_s + p.backward_swing_share * period, period,
+                 "backward") for opened, _, _, period, _ in strides]
+
+    def _mean_power(self, start_s: float, end_s: float) -> float:
+        """Mean power of the swing-band acceleration from ``start_s`` to ``end_s`` (s), (m/s²)²."""
+        if not end_s > start_s or len(self._power_t) == 0:
+            return 0.0
+        begin, end = np.interp((start_s, end_s), self._power_t, self._power_cum)
+        return float(end - begin) / (end_s - start_s)
+
+    def _note_power(self, block: GridBlock) -> None:
+        """Add a block to the running integral of the swing-band acceleration power.
+
+        The history keeps the whole block, however long, after the last
+        ``_POWER_HISTORY_S`` before it: a stride's halves reach back that far
+        from a peak in the block.
+        """
+        x = self._swing_power.push(block.acc)
+        cum = self._power_total + np.cumsum((x * x).sum(axis=1)) / self.rate_hz
+        self._power_total = float(cum[-1])
+        self._power_t = np.concatenate((self._power_t[-self._power_keep :], block.t - self._power_lag_s))
+        self._power_cum = np.concatenate((self._power_cum[-self._power_keep :], cum))
+
+    def _reps(self, steps: list[_Step]) -> list[Rep]:
+        """The banded leg's ``steps``, and the other leg's steps whose end has passed.
 
         The other leg's step is inferred half a stride after the banded one
         (the legs alternate evenly), so it may still lie ahead: it is held
         until the stream reaches its end, never counted before it happens.
         """
         out: list[Rep] = []
-        for start, end, period in strides:
+        for start, end, period, direction in steps:
             self.strides += 1
-            out.append(Rep(self.exercise, start, end, peak_s=end, leg="banded", emitted_at_s=self._now))
-            self._ahead.append((start + 0.5 * period, end + 0.5 * period))
+            out.append(Rep(self.exercise, start, end, peak_s=end, direction=direction, leg="banded",
+                           emitted_at_s=self._now))
+            self._ahead.append((start + 0.5 * period, end + 0.5 * period, direction))
         return sorted(out + self._other_steps(until_s=self._now), key=lambda r: r.start_s)
 
     def _other_steps(self, until_s: float) -> list[Rep]:
         """Release the held other-leg steps that end by ``until_s`` (s)."""
         due = [step for step in self._ahead if step[1] <= until_s]
         self._ahead = [step for step in self._ahead if step[1] > until_s]
-        return [Rep(self.exercise, start, end, leg="other", emitted_at_s=self._now) for start, end in due]
+        return [Rep(self.exercise, start, end, direction=direction, leg="other", emitted_at_s=self._now)
+                for start, end, direction in due]
 
     # -- streaming API ---------------------------------------------------------
 
@@ -392,6 +479,7 @@ class MonsterWalkCounter:
         if block.gap_before:
             self._restart()
         p = self.params
+        self._note_power(block)
         u, shock = self._gravity_direction(block.acc)
         if len(u) == 0:
             return []
@@ -401,20 +489,20 @@ class MonsterWalkCounter:
         amplitude = self._amplitude.push(np.abs(dev)[:, None])[:, 0]
         h = np.minimum(np.maximum(p.hysteresis * amplitude, p.min_hysteresis_deg), p.max_hysteresis_deg)
         self._now = float(block.t[-1])
-        strides: list[_Stride] = []
+        steps: list[_Step] = []
         done = 0
         for t_s, angle, kind, j in self._turning_points(t, s, h):
             self._shock = max(self._shock, float(shock[done:j + 1].max(initial=0.0)))
             done = j + 1
             self._turns = [*self._turns[-1:], (t_s, angle)]
             if not p.min_squat_deg <= self._squat_deg(t_s, mean[j], axis_code[j]) <= p.max_squat_deg:
-                strides += self._close_bout()
+                steps += self._close_bout()
             elif kind > 0:
-                strides += self._stride(t_s, angle, self._shock, mean[j])
+                steps += self._stride(t_s, angle, self._shock, mean[j])
             if kind > 0:
                 self._shock = 0.0
         self._shock = max(self._shock, float(shock[done:].max(initial=0.0)))
-        return self._reps(strides)
+        return self._reps(steps)
 
     def finish(self) -> list[Rep]:
         """End of stream: the other leg's last steps, inferred from the strides counted."""

@@ -89,7 +89,7 @@ def _reps_table(number: int, s: SetResult) -> Table:
     elif s.exercise == "lateral-walk":
         columns += ["direction"]
     elif s.exercise == "monster-walk":
-        columns += ["leg"]
+        columns += ["leg", "direction"]
     for name in columns:
         table.add_column(name, justify="right")
     for index, (rep, partial) in enumerate(zip(s.reps, s.partial), start=1):
@@ -100,6 +100,6 @@ def _reps_table(number: int, s: SetResult) -> Table:
         elif s.exercise == "lateral-walk":
             row += [rep.direction or "–"]
         elif s.exercise == "monster-walk":
-            row += [rep.leg or "–"]
+            row += [rep.leg or "–", rep.direction or "–"]
         table.add_row(*row)
     return table

@@ -702,7 +702,8 @@ def monster_walk_set(scene: Scene, steps: int, style: WalkStyle, set_index: int,
         _pelvis_to(scene, t0, 0.5 * (t0 + t1), mid)
         _pelvis_to(scene, 0.5 * (t0 + t1), t0 + 0.9 * period, origin + fwd * centre)
         scene.shock(t1, "own" if leg == "banded" else "contra", style.own_g if leg == "banded" else style.contra_g)
-        scene.reps.append(TruthRep(index=len(scene.reps) + 1, set=set_index, start_s=t0, end_s=t1, leg=leg))
+        scene.reps.append(TruthRep(index=len(scene.reps) + 1, set=set_index, start_s=t0, end_s=t1, leg=leg,
+                                   direction=direction))
         scene.t = t0 + period
         leg = other
     scene.sets.append(TruthSet(index=set_index, exercise="monster-walk", start_s=scene.reps[first].start_s,

@@ -59,7 +59,8 @@ class TruthRep:
     partial : bool, optional
         Clamshell: ROM below 70 % of the set's median.
     direction : str, optional
-        Lateral walk: travel direction in the person's frame, ``right`` or ``left``.
+        Lateral walk: travel direction in the person's frame, ``right`` or
+        ``left``; monster walk: ``forward`` or ``backward``.
     leg : str, optional
         Monster walk: ``banded`` or ``other``.
     """

@@ -45,6 +45,20 @@ def test_json_follows_the_design_schema_and_counts_the_demo() -> None:
     assert doc["quality"]["has_gyro"] is True
 
 
+def test_monster_walk_json_gives_strides_and_each_steps_direction(tmp_path: Path) -> None:
+    out = tmp_path / "backward.csv"
+    made = runner.invoke(app, ["simulate", "monster-walk", "--reps", "10", "--seed", "14", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    truth = json.loads(out.with_suffix(".truth.json").read_text())
+    assert truth["sets"][0]["direction"] == "backward"
+    doc = analyze_json(str(out), "--exercise", "monster-walk")
+    assert doc["count"] == truth["count"] == 10
+    (walk,) = doc["sets"]
+    assert set(walk) == SET_KEYS | {"strides"} and walk["strides"] == 5
+    assert all(set(rep) == {"index", "start_s", "end_s", "duration_s", "direction"} for rep in walk["reps"])
+    assert {rep["direction"] for rep in walk["reps"]} == {"backward"}
+
+
 def test_several_files_give_a_json_list() -> None:
     docs = analyze_json(str(DEMO), str(DEMO), "-e", "clamshell")
     assert isinstance(docs, list) and len(docs) == 2 and docs[0]["count"] == docs[1]["count"]

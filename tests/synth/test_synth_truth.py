@@ -34,8 +34,10 @@ def test_round_trip_keeps_everything_that_matters(tmp_path: pathlib.Path, exerci
     rep_keys = set().union(*(r.keys() for r in obj["reps"])) if obj["reps"] else set()
     if exercise != "clamshell":
         assert "rom_deg" not in rep_keys and "peak_s" not in rep_keys
-    if exercise != "lateral-walk":
+    if exercise not in ("lateral-walk", "monster-walk"):
         assert "direction" not in rep_keys
+    if exercise == "monster-walk":
+        assert {r["direction"] for r in obj["reps"]} == {s.direction for s in truth.sets}
 
 
 def test_existing_sidecar_is_not_overwritten(tmp_path: pathlib.Path) -> None:
