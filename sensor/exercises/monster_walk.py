@@ -179,7 +179,8 @@ _WINDOW = 256
 #: its period (s), and the log ratio of the acceleration power while the inclination rose to
 #: that while it fell.
 _Stride = tuple[float, float, float, float, float]
-#: A step of the banded leg: start, end and stride period (s), and the walking direction.
+#: A step of the banded leg: start and end, the time until the banded leg's next swing (s), and the
+#: walking direction.
 _Step = tuple[float, float, float, str]
 #: Acceleration history kept for the swing/stance power (s): a stride's two halves.
 _POWER_HISTORY_S = 8.0
@@ -421,8 +422,11 @@ class MonsterWalkCounter:
         self._evidence += sum(stride[4] for stride in strides)
         p = self.params
         if self._evidence >= 0.0:
-            return [(valley + p.forward_shift_s, peak + p.forward_shift_s, period, "forward")
-                    for _, valley, peak, period, _ in strides]
+            # The swing closes the stride, so the other leg steps in the next one: where the next
+            # is already known (a bout's opening strides), its period places that step.
+            until_next = [stride[3] for stride in strides[1:]] + [strides[-1][3]]
+            return [(valley + p.forward_shift_s, peak + p.forward_shift_s, ahead, "forward")
+                    for (_, valley, peak, _, _), ahead in zip(strides, until_next)]
         # Walking backward the thigh goes on extending after the foot lands, so the valley is no
         # edge: the swing takes a fixed share of the stride from the peak that opens it.
         return [(opened + p.backward_shift_s, opened + p.backward_shift_s + p.backward_swing_share * period, period,
