@@ -28,7 +28,8 @@ class Rep:
     rom_deg : float or None
         Clamshell range of motion, deg.
     direction : str or None
-        Lateral walk: ``right`` or ``left`` in the person's frame, when it can be told.
+        Lateral walk: ``right`` or ``left`` in the person's frame, when it can
+        be told; monster walk: ``forward`` or ``backward``.
     leg : str or None
         Monster walk: which leg stepped, ``banded`` (seen swinging) or
         ``other`` (inferred between two swings of the banded thigh).
