@@ -69,7 +69,10 @@ class ClamshellParams:
         not a clamshell.
     max_sideways_share : float
         ... or by more than this share of the ROM, when that is larger: a real
-        hip is no perfect hinge, and its wander grows with the opening.
+        hip is no perfect hinge, and its wander grows with the opening (real
+        side-lying leg lifts wander by up to 0.22 of their ROM, the
+        generator's noisiest reps by 0.18; fidgeting that passes every other
+        test wanders by 0.34 at the median).
     max_shock_rms_ms2 : float
         A rep whose shocks (specific force off its low-passed value) have an
         RMS above this, m/s², was made on a leg bearing weight: every foot
@@ -127,7 +130,7 @@ class ClamshellParams:
     min_phase_s: float = 0.3
     min_rep_s: float = 1.0
     max_sideways_deg: float = 4.0
-    max_sideways_share: float = 0.15
+    max_sideways_share: float = 0.25
     max_shock_rms_ms2: float = 2.0
     min_turn_ratio: float = 0.75
     reference_tau_s: float = 0.25
