@@ -77,11 +77,22 @@ def test_no_steps_when_there_is_no_walk(scenario: str) -> None:
 
 
 @pytest.mark.xfail(reason="measured limitation: the counter alone gives 0-2 steps in 40 s of fidgeting "
-                          "(a bout of fewer than 3 is no set), forward walking 19-30", strict=False)
+                          "(a bout of fewer than 3 is no set), and without a gyroscope forward walking 19-35",
+                   strict=False)
 @pytest.mark.parametrize("scenario", ["fidget", "walk-forward"])
 def test_no_steps_when_fidgeting_or_walking_forward(scenario: str) -> None:
-    rec = simulate(SimulationConfig(exercise=scenario, seed=0, duration_s=40.0))
+    rec = simulate(SimulationConfig(exercise=scenario, seed=0, duration_s=40.0, has_gyro=False))
     assert count(lateral(), rec.samples) == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_with_a_gyroscope_forward_strides_are_not_steps(seed: int) -> None:
+    # Strides turn the thigh twice as fast as side steps do. Turning round on the spot between the
+    # walks (small shuffling steps) still gives 0-8 steps in these recordings: a known limitation.
+    rec = simulate(SimulationConfig(exercise="walk-forward", seed=seed, duration_s=40.0, has_gyro=True))
+    walking = [(d.start_s, d.end_s) for d in rec.truth.distractors if d.kind == "walk"]
+    steps = count(lateral(), rec.samples)
+    assert walking and not [r for r in steps if any(a < (r.start_s + r.end_s) / 2 < b for a, b in walking)]
 
 
 def test_a_gap_invents_no_steps() -> None:

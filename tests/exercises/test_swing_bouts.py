@@ -12,9 +12,9 @@ PERIOD_S = 1.2
 SIZE = 300.0  # burst peak, deg²/s
 
 
-def swing(peak_s: float, size: float = SIZE, excursion_deg: float = 10.0) -> Swing:
+def swing(peak_s: float, size: float = SIZE, excursion_deg: float = 10.0, rate_dps: float = 0.0) -> Swing:
     return Swing(start_s=peak_s - 0.2, end_s=peak_s + 0.2, peak_s=peak_s, peak_speed_dps=size, area=-0.01,
-                 excursion_deg=excursion_deg)
+                 excursion_deg=excursion_deg, rate_dps=rate_dps)
 
 
 def feed(swings: list[Swing]) -> list[list[float]]:
@@ -151,3 +151,20 @@ def test_turning_round_mid_walk_is_not_a_step() -> None:
                  turn_deg=170.0)
     out = reported(feed([*before, turn, *after]))
     assert out == [s.peak_s for s in before + after]
+
+
+def test_strides_of_ordinary_walking_are_not_a_band_walk() -> None:
+    # With a gyroscope: forward strides turn the thigh at about 100 deg/s, banded side steps at 15-50.
+    strides = [swing(2.0 + k * PERIOD_S, rate_dps=110.0) for k in range(10)]
+    assert reported(feed(strides)) == []
+    steps = [swing(2.0 + k * PERIOD_S, rate_dps=45.0) for k in range(10)]
+    assert reported(feed(steps)) == [s.peak_s for s in steps]
+
+
+def test_a_band_walk_after_ordinary_walking_counts_only_its_own_steps() -> None:
+    # Walking to the mat and side-stepping on without a pause: the look-back takes no stride.
+    strides = [swing(2.0 + k * PERIOD_S, rate_dps=110.0) for k in range(8)]
+    steps = [swing(2.0 + k * PERIOD_S, rate_dps=35.0) for k in range(8, 20)]
+    out = reported(feed(strides + steps))
+    # The first side steps are judged with the strides before them (the median of the last five).
+    assert set(out) <= {s.peak_s for s in steps} and len(out) >= len(steps) - 2
