@@ -197,7 +197,10 @@ def test_a_side_step_turns_the_thigh_little_about_the_vertical(has_gyro: bool) -
     seen += detector.finish()
     assert len(seen) >= 9
     turns = np.array([s.turn_deg for s in seen])
+    # Nor do they turn it as fast as walking strides (about 100 deg/s; 70 marks ordinary walking).
+    rates = np.array([s.rate_dps for s in seen])
     if has_gyro:
         assert np.all(turns > 0.0) and np.all(turns < 20.0)
+        assert np.all(rates > 5.0) and np.median(rates) < 50.0
     else:
-        assert np.all(turns == 0.0)
+        assert np.all(turns == 0.0) and np.all(rates == 0.0)
