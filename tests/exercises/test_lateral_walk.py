@@ -11,7 +11,7 @@ from sensor.dsp.resample import UniformResampler
 from sensor.evaluation import match_one_to_one
 from sensor.exercises.lateral_walk import LateralWalkCounter, LateralWalkParams
 from sensor.exercises.thigh_swing import SwingDetector
-from sensor.synth import SimulationConfig, simulate
+from sensor.synth import SimulationConfig, simulate, simulate_session
 from sensor.types import SampleBlock
 from tests.exercises.walk_helpers import GRID_HZ, clean_set, clean_set_errors, count
 
@@ -119,6 +119,11 @@ _SESSIONS = {
     "one set": simulate(SimulationConfig(exercise="lateral-walk", reps=6, seed=4, rate_hz=52, lead_in=False)).samples,
     # Long enough that one push holds many bursts, some still rising when the next one peaks.
     "two sets": simulate(SimulationConfig(exercise="lateral-walk", reps=10, sets=2, seed=0, rate_hz=52)).samples,
+    # Walking strides (not steps, with a gyroscope) before a set: the bouts used up unreported.
+    "walk, then a set": simulate_session(
+        [SimulationConfig(exercise="walk-forward", duration_s=20.0, rate_hz=52, has_gyro=True),
+         SimulationConfig(exercise="lateral-walk", reps=8)], seed=3
+    ).samples,
 }
 
 
