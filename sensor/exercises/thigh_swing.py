@@ -47,7 +47,9 @@ axes: only rotation-invariant quantities are measured.
    new bout (a few large opening swings had set the bout's size). A swing
    that moves the thigh far further than the bout's steps is held until
    movement goes on after it: rising from the squat after the last cycle
-   looks like that, and is not a step.
+   looks like that, and is not a step. So is a swing both weaker and
+   sweeping a far smaller loop than the bout's: the pelvis travelling over
+   the banded leg after its last leading step.
    *Look-back.* The swings that open a bout often fail the tests above (the
    first step from standstill is larger, the next one's partner movement is
    mistaken for it, a missed burst breaks the rhythm), so when a bout is
@@ -183,6 +185,13 @@ class SwingParams:
         the bout's median excursion is held back until the bout's next swing
         (or an immediate one) follows it, and dropped if the movement stops:
         it is the person rising from the squat (0 disables the hold).
+    lone_lobe_size_fraction, lone_lobe_area_fraction : float
+        A swing of a reported bout whose burst peak is below the first share
+        of the bout's median and whose loop area is below the second share
+        of the bout's median is held the same way: after the last cycle of a
+        walk led by the banded leg, the pelvis travelling over it is left as
+        a burst of its own, weak on both counts, while a true last step is
+        weak on one at most (0 disables the hold).
     settle_in_bout : bool
         Within a bout whose rhythm is settled (three periods), a burst is
         final as soon as it has died down, without waiting out the
@@ -226,6 +235,8 @@ class SwingParams:
     takeover_fraction: float = 0.25
     small_restarts: bool = False
     rise_excursion_ratio: float = 0.0
+    lone_lobe_size_fraction: float = 0.0
+    lone_lobe_area_fraction: float = 0.0
     settle_in_bout: bool = False
     rhythm_max_period_s: float = 0.0
     rhythm_min_autocorr: float = 0.6
@@ -402,9 +413,9 @@ class SwingBouts:
                 if missed is not None:
                     bout.append(missed)
             self._periods = self._periods[-4:] + [period / cycles]
-        rising = self._maybe_rising(swing)
+        doubtful = self._maybe_rising(swing) or self._maybe_lone_lobe(swing)
         bout.append(swing)
-        if len(bout) < p.bout_swings or rising:
+        if len(bout) < p.bout_swings or doubtful:
             return []  # held until the bout's next swing vouches for it
         if self._ordinary_walking():
             # Strides of ordinary walking are used up unreported, so no step after them takes them along.
@@ -451,6 +462,22 @@ class SwingBouts:
         if ratio <= 0.0 or self._reported == 0:
             return False
         return swing.excursion_deg > ratio * statistics.median(s.excursion_deg for s in self._bout[-_RECENT_SWINGS:])
+
+    def _maybe_lone_lobe(self, swing: Swing) -> bool:
+        """Whether ``swing``, next in a reported bout, is so weak in both burst and loop that it may be the pelvis alone.
+
+        Measured on the synthetic sweep without packet loss, relative to the
+        bout's five swings before (5th/50th/95th percentile): bursts just
+        after a set's last cycle peak at 0.42/0.53/0.79 and sweep a loop of
+        0.06/0.51/1.90; a set's true last steps peak at 0.55/0.95/1.60 and
+        sweep 0.46/0.98/2.34.
+        """
+        p = self.params
+        if p.lone_lobe_size_fraction <= 0.0 or self._reported == 0:
+            return False
+        loop = statistics.median(abs(s.area) for s in self._bout[-_RECENT_SWINGS:])
+        return (swing.peak_speed_dps < p.lone_lobe_size_fraction * self._typical_size()
+                and abs(swing.area) < p.lone_lobe_area_fraction * loop)
 
     def _typical_size(self) -> float:
         """Median burst peak of the bout's last five swings (deg/s, deg²/s with ``loop_signal``)."""

@@ -12,8 +12,12 @@ PERIOD_S = 1.2
 SIZE = 300.0  # burst peak, deg²/s
 
 
-def swing(peak_s: float, size: float = SIZE, excursion_deg: float = 10.0, rate_dps: float = 0.0) -> Swing:
-    return Swing(start_s=peak_s - 0.2, end_s=peak_s + 0.2, peak_s=peak_s, peak_speed_dps=size, area=-0.01,
+LOOP = -0.01  # loop area, rad²
+
+
+def swing(peak_s: float, size: float = SIZE, excursion_deg: float = 10.0, rate_dps: float = 0.0,
+          area: float = LOOP) -> Swing:
+    return Swing(start_s=peak_s - 0.2, end_s=peak_s + 0.2, peak_s=peak_s, peak_speed_dps=size, area=area,
                  excursion_deg=excursion_deg, rate_dps=rate_dps)
 
 
@@ -111,6 +115,28 @@ def test_rising_from_the_squat_after_the_last_cycle_is_not_a_step() -> None:
     after_rest = walk(3, start_s=rise.peak_s + 30.0)
     out = feed(swings + [rise] + after_rest)
     assert reported(out) == [s.peak_s for s in swings + after_rest]
+
+
+def test_the_pelvis_alone_after_the_last_leading_step_is_not_a_step() -> None:
+    swings = walk(8)
+    lone = swing(swings[-1].peak_s + PERIOD_S, 0.5 * SIZE, area=0.2 * LOOP)
+    after_rest = walk(3, start_s=lone.peak_s + 30.0)
+    assert reported(feed(swings + [lone] + after_rest)) == [s.peak_s for s in swings + after_rest]
+
+
+@pytest.mark.parametrize("size, area", [(0.5 * SIZE, LOOP), (SIZE, 0.2 * LOOP)])
+def test_a_last_step_weak_on_one_count_only_is_a_step(size: float, area: float) -> None:
+    swings = walk(8)
+    last = swing(swings[-1].peak_s + PERIOD_S, size, area=area)
+    assert reported(feed(swings + [last])) == [s.peak_s for s in swings + [last]]
+
+
+def test_a_weak_swing_inside_a_walk_counts_once_the_walk_goes_on() -> None:
+    swings = walk(8)
+    swings[5] = swing(swings[5].peak_s, 0.5 * SIZE, area=0.2 * LOOP)
+    out = feed(swings)
+    assert reported(out) == [s.peak_s for s in swings]
+    assert out[5] == [] and out[6] == [swings[5].peak_s, swings[6].peak_s]
 
 
 def test_a_wide_step_inside_a_walk_counts_once_the_walk_goes_on() -> None:
