@@ -227,7 +227,7 @@ class Pipeline:
     def _flush_grid(self) -> list[Event]:
         if not self._grid_buffer:
             return []
-        grid = _concat_grid(self._grid_buffer)
+        grid = GridBlock.join(self._grid_buffer)
         self._grid_buffer, self._grid_buffered = [], 0
         return [e for piece in _pieces(grid, self._max_grid_block) for e in self._run_grid(piece)]
 
@@ -422,29 +422,13 @@ class Pipeline:
         )
 
 
-def _concat_grid(blocks: list[GridBlock]) -> GridBlock:
-    """Join consecutive grid blocks (no gap between them)."""
-    if len(blocks) == 1:
-        return blocks[0]
-    gyro = None if blocks[0].gyro is None else np.concatenate([b.gyro for b in blocks])  # type: ignore[misc]
-    return GridBlock(
-        np.concatenate([b.t for b in blocks]), np.concatenate([b.acc for b in blocks]), gyro, blocks[0].gap_before
-    )
-
-
 def _pieces(grid: GridBlock, size: int) -> Iterator[GridBlock]:
     """Cut a grid block into pieces of at most ``size`` samples (only the first keeps ``gap_before``)."""
     if len(grid) <= size:
         yield grid
         return
     for start in range(0, len(grid), size):
-        stop = start + size
-        yield GridBlock(
-            grid.t[start:stop],
-            grid.acc[start:stop],
-            None if grid.gyro is None else grid.gyro[start:stop],
-            grid.gap_before and start == 0,
-        )
+        yield grid.rows(start, start + size)
 
 
 def _rep_event_data(rep: Rep) -> dict[str, object]:

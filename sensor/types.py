@@ -16,6 +16,8 @@ from sensor.errors import SampleBlockError
 
 #: A float64 numpy array; shapes are given in each docstring.
 FloatArray = npt.NDArray[np.float64]
+#: A boolean numpy array.
+BoolArray = npt.NDArray[np.bool_]
 
 
 def _readonly_float(name: str, values: npt.ArrayLike, ndim: int) -> FloatArray:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensor.types import FloatArray, SampleBlock
+from sensor.types import BoolArray, FloatArray, SampleBlock
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,11 @@ class GridBlock:
         Specific force, m/s², linearly interpolated.
     gyro : array (N, 3) or None
         Angular rate, deg/s, linearly interpolated; None without a gyroscope.
+    bridged : bool array (N,)
+        True where the sample lies on a straight line across a hole in the
+        input (a lost packet or more; see :class:`UniformResampler`): it holds
+        the band's movement at the hole's edges for the whole hole, so a
+        moving band seems to stay turned as it was at one instant.
     gap_before : bool
         True when a gap longer than ``max_gap_s`` separates this block from
         the previous grid sample: stages must restart their state.
@@ -36,10 +41,26 @@ class GridBlock:
     t: FloatArray
     acc: FloatArray
     gyro: FloatArray | None
+    bridged: BoolArray
     gap_before: bool = False
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
+
+    def rows(self, start: int, stop: int) -> GridBlock:
+        """Samples ``start:stop`` (the gap flag stays with the first sample)."""
+        gyro = None if self.gyro is None else self.gyro[start:stop]
+        return GridBlock(self.t[start:stop], self.acc[start:stop], gyro, self.bridged[start:stop],
+                         self.gap_before and start == 0)
+
+    @staticmethod
+    def join(blocks: list[GridBlock]) -> GridBlock:
+        """Consecutive grid blocks (no gap between them) as one."""
+        if len(blocks) == 1:
+            return blocks[0]
+        gyro = None if blocks[0].gyro is None else np.concatenate([b.gyro for b in blocks])  # type: ignore[misc]
+        return GridBlock(np.concatenate([b.t for b in blocks]), np.concatenate([b.acc for b in blocks]), gyro,
+                         np.concatenate([b.bridged for b in blocks]), blocks[0].gap_before)
 
 
 class UniformResampler:
@@ -52,11 +73,16 @@ class UniformResampler:
     max_gap_s : float
         Input gaps longer than this (s) are not bridged: no grid samples are
         invented inside them and the next output is flagged ``gap_before``.
+    hole_s : float
+        Shorter gaps longer than this (s) are bridged by a straight line and
+        its grid samples flagged ``bridged``: at 25 Hz and above a step this
+        long is a lost packet.
     """
 
-    def __init__(self, rate_hz: float = 25.0, max_gap_s: float = 0.6) -> None:
+    def __init__(self, rate_hz: float = 25.0, max_gap_s: float = 0.6, hole_s: float = 0.1) -> None:
         self.rate_hz = rate_hz
         self.max_gap_s = max_gap_s
+        self.hole_s = hole_s
         self._last: tuple[float, FloatArray, FloatArray | None] | None = None
         self._next_k = 0
         #: Number of input gaps longer than ``max_gap_s`` seen so far.
@@ -111,14 +137,17 @@ class UniformResampler:
         if len(t) == 1:
             acc_g = np.repeat(acc, len(grid), axis=0)
             gyro_g = None if gyro is None else np.repeat(gyro, len(grid), axis=0)
+            bridged = np.zeros(len(grid), dtype=bool)
         else:
             # Both sensors share the sample times: locate the grid among them once.
             idx = np.minimum(np.maximum(np.searchsorted(t, grid, side="right") - 1, 0), len(t) - 2)
-            frac = ((grid - t[idx]) / (t[idx + 1] - t[idx]))[:, None]
+            step = t[idx + 1] - t[idx]
+            frac = ((grid - t[idx]) / step)[:, None]
             acc_g = _lerp(acc, idx, frac)
             gyro_g = None if gyro is None else _lerp(gyro, idx, frac)
+            bridged = step > self.hole_s
         gap, self._gap_pending = self._gap_pending, False
-        return GridBlock(grid, acc_g, gyro_g, gap)
+        return GridBlock(grid, acc_g, gyro_g, bridged, gap)
 
 
 #: An input step longer than this many median steps is a hole in the data (a lost packet or more).

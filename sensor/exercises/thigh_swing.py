@@ -26,7 +26,10 @@ axes: only rotation-invariant quantities are measured.
 4. *Posture.* A swing that takes the gravity direction further than
    ``max_excursion_deg`` from its slow mean is not a banded step (lying
    down, getting up or turning over move the thigh by much more) and ends
-   the bout. One that turns the thigh further than ``max_turn_deg`` about
+   the bout, unless a hole in the data lies in it: a straight line across
+   a lost packet holds the acceleration of one instant of the swing for
+   the whole hole, which the low-pass turns into a tilt of up to 45 deg.
+   One that turns the thigh further than ``max_turn_deg`` about
    the vertical (turning round, seen with a gyroscope) is skipped. The
    swings that open a bout must reach
    ``min_opening_excursion_deg``: shuffling the feet moves the thigh less.
@@ -83,15 +86,15 @@ from sensor.dsp.filters import StreamingSOS
 from sensor.dsp.resample import GridBlock
 from sensor.dsp.vectors import cross_rows, first_true, row_norms, row_steps
 from sensor.exercises.base import Rep
-from sensor.types import FloatArray
+from sensor.types import BoolArray, FloatArray
 from sensor.units import DEG_PER_RAD
 
 # Columns of the signal history: time (s), smoothed burst signal, running loop area,
 # angle of the gravity direction from its slow mean (deg), running turn about gravity (deg),
-# running integral of the squared angular rate ((deg/s)² s).
-_T, _SIGNAL, _AREA, _DEV, _YAW, _RATE2 = range(6)
+# running integral of the squared angular rate ((deg/s)² s), running count of bridged samples.
+_T, _SIGNAL, _AREA, _DEV, _YAW, _RATE2, _BRIDGED = range(7)
 
-#: How long before a burst its angular rate is measured from, s.
+#: How long before a burst its angular rate is measured from, and bridged samples looked for, s.
 _RATE_LEAD_S = 0.5
 
 #: Swings of a bout the size, rhythm and rate tests look at, and that are kept once reported.
@@ -157,7 +160,9 @@ class SwingParams:
         Regular swings needed before a bout is reported.
     max_excursion_deg : float
         Largest angle of the gravity direction from its slow mean during a
-        swing, deg: banded walks stay within it, lying down does not.
+        swing, deg: banded walks stay within it, lying down does not (not
+        tested on a swing over data bridged across a hole: see
+        :attr:`Swing.bridged`).
     max_walk_rate_dps : float
         With a gyroscope, a bout whose swings turn the thigh at a median RMS
         rate above this, deg/s, is ordinary walking and is not reported
@@ -273,6 +278,10 @@ class Swing:
     rate_dps : float
         RMS angular rate of the thigh over the swing, deg/s (0 without a
         gyroscope).
+    bridged : bool
+        Whether samples bridged across a hole in the input lie in the swing
+        or the half second before it (the filters' memory): its excursion
+        then says nothing about posture.
     """
 
     start_s: float
@@ -283,6 +292,7 @@ class Swing:
     excursion_deg: float
     turn_deg: float = 0.0
     rate_dps: float = 0.0
+    bridged: bool = False
 
 
 def _refractory_for(params: SwingParams, period_s: float | None) -> float:
@@ -296,12 +306,6 @@ def _ew_sos(tau_s: float, rate_hz: float) -> FloatArray:
     """First-order exponential smoother with time constant ``tau_s`` (s) as one SOS row."""
     a = 1.0 - math.exp(-1.0 / (tau_s * rate_hz))
     return np.array([[a, 0.0, 0.0, 1.0, a - 1.0, 0.0]])
-
-
-def _slice(block: GridBlock, start: int, stop: int) -> GridBlock:
-    """Rows ``start:stop`` of a grid block (the gap flag stays with the first row)."""
-    gyro = None if block.gyro is None else block.gyro[start:stop]
-    return GridBlock(block.t[start:stop], block.acc[start:stop], gyro, block.gap_before and start == 0)
 
 
 class SwingBouts:
@@ -348,7 +352,7 @@ class SwingBouts:
     def add(self, swing: Swing) -> list[Swing]:
         """Take the next settled swing; return the swings that became certain, oldest first."""
         p = self.params
-        if swing.excursion_deg > p.max_excursion_deg:
+        if swing.excursion_deg > p.max_excursion_deg and not swing.bridged:
             # Thigh turning far from its mean posture: lying down, getting up, turning over;
             # the look-back never reaches across it.
             self.reset()
@@ -634,10 +638,10 @@ class SwingDetector:
             self._pending.append(block)
             return out
         cut = int(ends[-1]) + 1
-        self._pending.append(_slice(block, 0, cut))
+        self._pending.append(block.rows(0, cut))
         out += self._flush()
         if cut < len(block):
-            self._pending.append(_slice(block, cut, len(block)))
+            self._pending.append(block.rows(cut, len(block)))
         return out
 
     def finish(self) -> list[Swing]:
@@ -651,7 +655,7 @@ class SwingDetector:
     def _restart(self) -> None:
         for f in (self._gravity, self._gyro, self._speed, self._mean):
             f.reset()
-        self._hist = np.empty((0, 6))
+        self._hist = np.empty((0, 7))
         self._last_u: FloatArray | None = None
         self._candidate: int | None = None  # history index of the best burst peak not yet settled
         self._last_peak_s = -math.inf  # peak of the last burst settled, s
@@ -661,14 +665,13 @@ class SwingDetector:
     def _flush(self) -> list[Swing]:
         if not self._pending:
             return []
-        blocks, self._pending = self._pending, []
-        t = np.concatenate([b.t for b in blocks])
-        acc = np.concatenate([b.acc for b in blocks])
-        gyro = None if blocks[0].gyro is None else np.concatenate([b.gyro for b in blocks])  # type: ignore[misc]
-        self.now_s = float(t[-1])
-        return self._process(t, acc, gyro)
+        block = GridBlock.join(self._pending)
+        self._pending = []
+        self.now_s = float(block.t[-1])
+        return self._process(block)
 
-    def _process(self, t: FloatArray, acc: FloatArray, gyro: FloatArray | None) -> list[Swing]:
+    def _process(self, block: GridBlock) -> list[Swing]:
+        t, acc, gyro = block.t, block.acc, block.gyro
         # 1. gravity direction, its slow mean, and the area it sweeps round the mean.
         g = self._gravity.push(acc)
         u = g / row_norms(g)[:, None]
@@ -694,8 +697,9 @@ class SwingDetector:
         yaw_sum = np.cumsum(yaw) + (self._hist[-1, _YAW] if base else 0.0)
         rate2 = np.zeros(len(t)) if gyro is None else np.einsum("ij,ij->i", gyro, gyro) / self.rate_hz
         rate2_sum = np.cumsum(rate2) + (self._hist[-1, _RATE2] if base else 0.0)
+        bridged_sum = np.cumsum(block.bridged) + (self._hist[-1, _BRIDGED] if base else 0.0)
         self._hist = np.concatenate(
-            (self._hist, np.column_stack((t, smooth, area_sum, dev_deg, yaw_sum, rate2_sum)))
+            (self._hist, np.column_stack((t, smooth, area_sum, dev_deg, yaw_sum, rate2_sum, bridged_sum)))
         )
         # 3. candidate peaks: local maxima (the last sample waits for its successor).
         s = self._hist[:, _SIGNAL]
@@ -837,6 +841,8 @@ class SwingDetector:
         i0, i1 = self._edges(h, c, p.edge_fraction)
         b0, b1 = self._edges(h, c, p.boundary_fraction, stop, apart=True)
         self._last_peak_s = float(h[c, _T])
+        # Not before the fixed reach, which the history kept always covers (chunk invariance).
+        lead = max(i0 - self._rate_lead, c - self._reach, 0)
         swing = Swing(
             start_s=float(h[b0, _T]) - p.boundary_delay_s,
             end_s=float(h[b1, _T]) - p.boundary_delay_s,
@@ -845,8 +851,8 @@ class SwingDetector:
             area=float(h[i1, _AREA] - h[i0, _AREA]),
             excursion_deg=float(np.max(h[i0 : i1 + 1, _DEV])),
             turn_deg=float(np.ptp(h[i0 : i1 + 1, _YAW])),
-            # Not before the fixed reach, which the history kept always covers (chunk invariance).
-            rate_dps=self._rms_rate_dps(h, max(i0 - self._rate_lead, c - self._reach, 0), i1),
+            rate_dps=self._rms_rate_dps(h, lead, i1),
+            bridged=bool(h[i1, _BRIDGED] > h[lead, _BRIDGED]),
         )
         return self._bouts.add(swing)
 

@@ -28,14 +28,33 @@ def _join(pieces: list[GridBlock]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([p.t for p in pieces]), np.vstack([p.acc for p in pieces])
 
 
+def _with_lost_packets(block: SampleBlock) -> SampleBlock:
+    """``block`` less two packets of 0.2 s."""
+    keep = ~(((block.t > 2.0) & (block.t < 2.2)) | ((block.t > 5.0) & (block.t < 5.2)))
+    return SampleBlock(block.t[keep], block.acc[keep], None if block.gyro is None else block.gyro[keep])
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.integers(1, 60), min_size=1, max_size=5))
 def test_grid_output_does_not_depend_on_chunking(sizes: list[int]) -> None:
-    block = _jittered_block()
-    t_ref, acc_ref = _join(_run(block, [len(block)]))
-    t, acc = _join(_run(block, sizes))
-    np.testing.assert_array_equal(t, t_ref)
-    np.testing.assert_allclose(acc, acc_ref, rtol=0, atol=1e-12)
+    block = _with_lost_packets(_jittered_block())
+    whole = GridBlock.join(_run(block, [len(block)]))
+    cut = GridBlock.join(_run(block, sizes))
+    np.testing.assert_array_equal(cut.t, whole.t)
+    np.testing.assert_allclose(cut.acc, whole.acc, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(cut.bridged, whole.bridged)
+
+
+def test_only_samples_bridging_a_lost_packet_are_flagged() -> None:
+    block = _with_lost_packets(_jittered_block())
+    grid = GridBlock.join(_run(block, [37]))
+    # The grid samples strictly inside each hole, and none elsewhere (jittered 52 Hz steps stay under 0.03 s).
+    holes = np.flatnonzero(np.diff(block.t) > 0.1)
+    inside = np.zeros(len(grid), dtype=bool)
+    for k in holes:
+        inside |= (grid.t > block.t[k]) & (grid.t < block.t[k + 1])
+    assert len(holes) == 2 and inside.sum() >= 8
+    np.testing.assert_array_equal(grid.bridged, inside)
 
 
 def test_grid_is_uniform_and_interpolates_a_linear_signal_exactly() -> None:
