@@ -25,12 +25,13 @@ direction, consistently reversed for some people and at chance for others
 the movement, not the mount). Treat ``direction`` as unproven until it is
 checked on real side steps.
 
-Counting. On the accuracy benchmark (``benchmarks/RESULTS.md``) 60 % of
-synthetic sets are counted exactly and 85 % within one (52 % and 71 % on an
+Counting. On the accuracy benchmark (``benchmarks/RESULTS.md``) 62 % of
+synthetic sets are counted exactly and 86 % within one (62 % and 81 % on an
 independent simulator). Misses: people whose loop is small (trailing steps
 of some people sweep a loop a tenth the size of leading ones) or splits
-into two bursts of a size, the step that brings the feet together after the
-last cycle, cycles lost after a turn, and swings lost to packet gaps.
+into two bursts of a size, brisk cycles (0.7 s) whose bursts merge, the
+step that brings the feet together after the last cycle, cycles lost after
+a turn, and swings lost to packet gaps.
 
 Walking forward. With a gyroscope, strides are told apart by how fast they
 turn the thigh: a recording's counted swings turn it at a median RMS rate
