@@ -26,10 +26,10 @@ axes: only rotation-invariant quantities are measured.
 4. *Posture.* A swing that takes the gravity direction further than
    ``max_excursion_deg`` from its slow mean is not a banded step (lying
    down, getting up or turning over move the thigh by much more) and ends
-   the bout, unless a hole in the data lies in it: a straight line across
-   a lost packet holds the acceleration of one instant of the swing for
-   the whole hole, which the low-pass turns into a tilt of up to 45 deg.
-   One that turns the thigh further than ``max_turn_deg`` about
+   the bout. The excursion is read only off samples clear of data bridged
+   across a hole: a straight line across a lost packet holds the
+   acceleration of one instant of the swing for the whole hole, which the
+   low-pass turns into a tilt of up to 45 deg. One that turns the thigh further than ``max_turn_deg`` about
    the vertical (turning round, seen with a gyroscope) is skipped. The
    swings that open a bout must reach
    ``min_opening_excursion_deg``: shuffling the feet moves the thigh less.
@@ -94,8 +94,11 @@ from sensor.units import DEG_PER_RAD
 # running integral of the squared angular rate ((deg/s)² s), running count of bridged samples.
 _T, _SIGNAL, _AREA, _DEV, _YAW, _RATE2, _BRIDGED = range(7)
 
-#: How long before a burst its angular rate is measured from, and bridged samples looked for, s.
+#: How long before a burst its angular rate is measured from, s.
 _RATE_LEAD_S = 0.5
+
+#: How long samples bridged across a hole sway the low-passed gravity direction after them, s.
+_BRIDGED_MEMORY_S = 0.25
 
 #: Swings of a bout the size, rhythm and rate tests look at, and that are kept once reported.
 _RECENT_SWINGS = 5
@@ -160,9 +163,7 @@ class SwingParams:
         Regular swings needed before a bout is reported.
     max_excursion_deg : float
         Largest angle of the gravity direction from its slow mean during a
-        swing, deg: banded walks stay within it, lying down does not (not
-        tested on a swing over data bridged across a hole: see
-        :attr:`Swing.bridged`).
+        swing, deg: banded walks stay within it, lying down does not.
     max_walk_rate_dps : float
         With a gyroscope, a bout whose swings turn the thigh at a median RMS
         rate above this, deg/s, is ordinary walking and is not reported
@@ -271,17 +272,16 @@ class Swing:
         seen from above).
     excursion_deg : float
         Largest angle of the gravity direction from its slow mean during the
-        swing, deg.
+        swing, deg, over the samples that data bridged across a hole in the
+        input (see :class:`~sensor.dsp.resample.GridBlock`) did not sway in
+        the quarter second before them (over all of them when none is
+        clear).
     turn_deg : float
         How far the thigh turned about the vertical during the swing, deg
         (range of the gyroscope's integral about gravity; 0 without one).
     rate_dps : float
         RMS angular rate of the thigh over the swing, deg/s (0 without a
         gyroscope).
-    bridged : bool
-        Whether samples bridged across a hole in the input lie in the swing
-        or the half second before it (the filters' memory): its excursion
-        then says nothing about posture.
     """
 
     start_s: float
@@ -292,7 +292,6 @@ class Swing:
     excursion_deg: float
     turn_deg: float = 0.0
     rate_dps: float = 0.0
-    bridged: bool = False
 
 
 def _refractory_for(params: SwingParams, period_s: float | None) -> float:
@@ -352,7 +351,7 @@ class SwingBouts:
     def add(self, swing: Swing) -> list[Swing]:
         """Take the next settled swing; return the swings that became certain, oldest first."""
         p = self.params
-        if swing.excursion_deg > p.max_excursion_deg and not swing.bridged:
+        if swing.excursion_deg > p.max_excursion_deg:
             # Thigh turning far from its mean posture: lying down, getting up, turning over;
             # the look-back never reaches across it.
             self.reset()
@@ -616,6 +615,7 @@ class SwingDetector:
         self._reach = int(p.max_period_s * rate_hz)  # how far before its peak a swing's start is sought
         # The rate is taken from this long before the burst (the other half of the step cycle).
         self._rate_lead = round(_RATE_LEAD_S * rate_hz)
+        self._bridged_memory = round(_BRIDGED_MEMORY_S * rate_hz)
         self._pending: list[GridBlock] = []
         self._bouts = SwingBouts(p)
         self.now_s = float("nan")
@@ -849,12 +849,25 @@ class SwingDetector:
             peak_s=float(h[c, _T]),
             peak_speed_dps=float(h[c, _SIGNAL]),
             area=float(h[i1, _AREA] - h[i0, _AREA]),
-            excursion_deg=float(np.max(h[i0 : i1 + 1, _DEV])),
+            excursion_deg=self._clear_excursion_deg(h, i0, i1, floor=max(c - self._reach, 0)),
             turn_deg=float(np.ptp(h[i0 : i1 + 1, _YAW])),
             rate_dps=self._rms_rate_dps(h, lead, i1),
-            bridged=bool(h[i1, _BRIDGED] > h[lead, _BRIDGED]),
         )
         return self._bouts.add(swing)
+
+    def _clear_excursion_deg(self, h: FloatArray, i0: int, i1: int, floor: int) -> float:
+        """Largest deviation (deg) between history indices ``i0`` and ``i1`` of the samples clear of bridged data.
+
+        A sample is clear when no bridged sample lies in the
+        ``_BRIDGED_MEMORY_S`` up to it, looked for back to index ``floor`` at
+        most (the history kept always covers it, so the result does not
+        depend on how the stream was cut). With no clear sample, all count.
+        """
+        idx = np.arange(i0, i1 + 1)
+        back = np.maximum(idx - self._bridged_memory, floor)
+        clear = h[idx, _BRIDGED] == h[back, _BRIDGED]
+        # With no clear sample nothing better is known: the excursion as measured.
+        return float(h[idx[clear] if clear.any() else idx, _DEV].max())
 
     @staticmethod
     def _rms_rate_dps(h: FloatArray, i0: int, i1: int) -> float:

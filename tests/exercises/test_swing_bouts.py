@@ -16,9 +16,9 @@ LOOP = -0.01  # loop area, rad²
 
 
 def swing(peak_s: float, size: float = SIZE, excursion_deg: float = 10.0, rate_dps: float = 0.0,
-          area: float = LOOP, bridged: bool = False) -> Swing:
+          area: float = LOOP) -> Swing:
     return Swing(start_s=peak_s - 0.2, end_s=peak_s + 0.2, peak_s=peak_s, peak_speed_dps=size, area=area,
-                 excursion_deg=excursion_deg, rate_dps=rate_dps, bridged=bridged)
+                 excursion_deg=excursion_deg, rate_dps=rate_dps)
 
 
 def feed(swings: list[Swing]) -> list[list[float]]:
@@ -100,16 +100,6 @@ def test_lying_down_ends_the_bout_and_the_look_back_never_crosses_it() -> None:
     out = feed(before + [lie_down] + after)
     assert reported(out) == [s.peak_s for s in before + after]
     assert np.all(np.diff(reported(out)) > 0)
-
-
-def test_a_swing_over_a_hole_in_the_data_does_not_end_the_walk() -> None:
-    swings = walk(9)
-    # A straight line across a lost packet made this swing seem to turn the thigh 40 deg.
-    swings[4] = swing(swings[4].peak_s, excursion_deg=40.0, bridged=True)
-    out = feed(swings)
-    assert reported(out) == [s.peak_s for s in swings]
-    # Held as a possible rise (four times the walk's excursion) until the next swing vouches for it.
-    assert out[4] == [] and out[5] == [swings[4].peak_s, swings[5].peak_s]
 
 
 def test_slight_regular_swings_do_not_open_a_walk_but_may_continue_one() -> None:
