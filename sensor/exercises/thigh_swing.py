@@ -29,9 +29,9 @@ axes: only rotation-invariant quantities are measured.
    the bout. The excursion is read only off samples clear of data bridged
    across a hole: a straight line across a lost packet holds the
    acceleration of one instant of the swing for the whole hole, which the
-   low-pass turns into a tilt of up to 45 deg. One that turns the thigh further than ``max_turn_deg`` about
-   the vertical (turning round, seen with a gyroscope) is skipped. The
-   swings that open a bout must reach
+   low-pass turns into a tilt of up to 45 deg. A swing that turns the thigh
+   further than ``max_turn_deg`` about the vertical (turning round, seen
+   with a gyroscope) is skipped. The swings that open a bout must reach
    ``min_opening_excursion_deg``: shuffling the feet moves the thigh less.
    With a gyroscope, a bout whose recent swings turn the thigh faster than
    ``max_walk_rate_dps`` is ordinary walking: its swings are used up
@@ -86,7 +86,7 @@ from sensor.dsp.filters import StreamingSOS
 from sensor.dsp.resample import GridBlock
 from sensor.dsp.vectors import cross_rows, first_true, row_norms, row_steps
 from sensor.exercises.base import Rep
-from sensor.types import BoolArray, FloatArray
+from sensor.types import FloatArray
 from sensor.units import DEG_PER_RAD
 
 # Columns of the signal history: time (s), smoothed burst signal, running loop area,
@@ -467,7 +467,7 @@ class SwingBouts:
         return swing.excursion_deg > ratio * statistics.median(s.excursion_deg for s in self._bout[-_RECENT_SWINGS:])
 
     def _maybe_lone_lobe(self, swing: Swing) -> bool:
-        """Whether ``swing``, next in a reported bout, is so weak in both burst and loop that it may be the pelvis alone.
+        """Whether ``swing``, next in a reported bout, is weak in both burst and loop: maybe the pelvis alone.
 
         Measured on the synthetic sweep without packet loss, relative to the
         bout's five swings before (5th/50th/95th percentile): bursts just
@@ -842,14 +842,15 @@ class SwingDetector:
         b0, b1 = self._edges(h, c, p.boundary_fraction, stop, apart=True)
         self._last_peak_s = float(h[c, _T])
         # Not before the fixed reach, which the history kept always covers (chunk invariance).
-        lead = max(i0 - self._rate_lead, c - self._reach, 0)
+        floor = max(c - self._reach, 0)
+        lead = max(i0 - self._rate_lead, floor)
         swing = Swing(
             start_s=float(h[b0, _T]) - p.boundary_delay_s,
             end_s=float(h[b1, _T]) - p.boundary_delay_s,
             peak_s=float(h[c, _T]),
             peak_speed_dps=float(h[c, _SIGNAL]),
             area=float(h[i1, _AREA] - h[i0, _AREA]),
-            excursion_deg=self._clear_excursion_deg(h, i0, i1, floor=max(c - self._reach, 0)),
+            excursion_deg=self._clear_excursion_deg(h, i0, i1, floor),
             turn_deg=float(np.ptp(h[i0 : i1 + 1, _YAW])),
             rate_dps=self._rms_rate_dps(h, lead, i1),
         )
