@@ -13,7 +13,8 @@ axes: only rotation-invariant quantities are measured.
    largest candidate within ``refractory_s`` wins (within a bout, at most
    ``period_refractory`` of its period, so brisk cycles are not merged; before
    a bout has a period, the same share of the signal's own rhythm when its
-   autocorrelation shows a brisk one).
+   autocorrelation shows a brisk one; and never across a deep dip of the
+   signal, with ``split_dip_fraction``).
    It spans the samples above ``edge_fraction`` of the peak; the swing's
    start and end are the half-height points, less the smoothing's delay.
    Neither reaches past a neighbouring burst's peak: two bursts whose signal
@@ -26,7 +27,8 @@ axes: only rotation-invariant quantities are measured.
 4. *Posture.* A swing that takes the gravity direction further than
    ``max_excursion_deg`` from its slow mean is not a banded step (lying
    down, getting up or turning over move the thigh by much more) and ends
-   the bout. The excursion is read only off samples clear of data bridged
+   the bout (and a swing in the next ``posture_settle_s`` cannot open
+   one). The excursion is read only off samples clear of data bridged
    across a hole: a straight line across a lost packet holds the
    acceleration of one instant of the swing for the whole hole, which the
    low-pass turns into a tilt of up to 45 deg. A swing that turns the thigh
@@ -145,6 +147,10 @@ class SwingParams:
         bout's median period (0 disables the shortening).
     min_refractory_s : float
         Floor of the shortened refractory gap, s.
+    split_dip_fraction : float
+        Two bursts within the refractory gap are kept apart when they lie at
+        least ``min_period_s`` apart and the signal between them falls
+        below this share of the smaller peak (0 disables the split).
     small_fraction : float
         Bursts below this share of the bout's median burst are the pelvis
         moving, not a swing.
@@ -174,6 +180,10 @@ class SwingParams:
         when there is a gyroscope (0 disables): a side step turns it little,
         turning round to walk on turns it by half a circle and is not a
         step: such a swing is skipped, and the look-back never takes it.
+    posture_settle_s : float
+        A swing starting within this of the end of one beyond
+        ``max_excursion_deg`` cannot open a bout, s: the thigh is still
+        settling into the posture it was moved to.
     min_opening_excursion_deg : float
         Smallest excursion of the swings that open a bout, deg, those the
         look-back adds included: shuffling the feet or adjusting the band
@@ -236,6 +246,7 @@ class SwingParams:
     max_turn_deg: float = 0.0
     max_walk_rate_dps: float = 0.0
     min_opening_excursion_deg: float = 0.0
+    posture_settle_s: float = 0.5
     lookback_fraction: float = 0.3
     miss_tolerance: float = 0.3
     takeover_fraction: float = 0.25
@@ -250,6 +261,7 @@ class SwingParams:
     loop_signal: bool = False
     period_refractory: float = 0.0
     min_refractory_s: float = 0.3
+    split_dip_fraction: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +342,7 @@ class SwingBouts:
         """Forget everything (a gap in the data): nothing before is joined to what follows."""
         self._new_bout([])
         self._unreported: list[Swing] = []  # settled since the last report, for the look-back
+        self._posture_change_s = -math.inf  # end of the last swing far from the mean posture, s
 
     def end(self) -> None:
         """The bout is over (the stream ends or pauses); what it reported stays reported."""
@@ -355,6 +368,7 @@ class SwingBouts:
             # Thigh turning far from its mean posture: lying down, getting up, turning over;
             # the look-back never reaches across it.
             self.reset()
+            self._posture_change_s = swing.end_s
             return []
         if 0.0 < p.max_turn_deg < swing.turn_deg:
             return []  # turning round: not a step, and never one the look-back may take
@@ -373,6 +387,8 @@ class SwingBouts:
         p = self.params
         if self._reported == 0 and swing.excursion_deg < p.min_opening_excursion_deg:
             return []  # too slight to open a walk: shuffling the feet, adjusting the band
+        if self._reported == 0 and swing.start_s - self._posture_change_s < p.posture_settle_s:
+            return []  # the thigh still settling after lying down or getting up: not a walk's opening
         bout = self._bout
         if bout:
             typical = self._typical_size()
@@ -777,13 +793,27 @@ class SwingDetector:
         """A new local maximum at history index ``i``, seen with the history up to index ``upto``."""
         h = self._hist
         c = self._candidate
-        if c is not None and h[i, _T] - h[c, _T] < self._refractory_s():
+        if c is not None and h[i, _T] - h[c, _T] < self._refractory_s() and not self._dips_apart(c, i):
             if h[i, _SIGNAL] > h[c, _SIGNAL]:
                 self._set_candidate(i)
             return []
         out = self._settle(upto=upto, force=c is not None, stop=i)
         self._set_candidate(i)
         return out
+
+    def _dips_apart(self, c: int, i: int) -> bool:
+        """Whether the bursts peaking at history indices ``c`` and ``i`` are two swings though within the refractory gap.
+
+        They are when they lie at least ``min_period_s`` apart (a cycle's
+        shortest) and the signal between them falls below
+        ``split_dip_fraction`` of the smaller peak: at a brisk tempo
+        consecutive swings come sooner than the gap.
+        """
+        p = self.params
+        h = self._hist
+        if p.split_dip_fraction <= 0.0 or h[i, _T] - h[c, _T] < p.min_period_s:
+            return False
+        return bool(h[c : i + 1, _SIGNAL].min() < p.split_dip_fraction * min(h[c, _SIGNAL], h[i, _SIGNAL]))
 
     def _set_candidate(self, i: int) -> None:
         self._candidate = i

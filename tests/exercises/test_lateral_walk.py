@@ -181,6 +181,14 @@ def test_a_brisk_walk_with_uneven_cycles_is_not_halved() -> None:
     assert 10 <= len(reps) <= 12
 
 
+@pytest.mark.parametrize("period_s", [0.6, 0.65])
+def test_brisk_swings_apart_within_the_refractory_gap_are_two_steps(period_s: float) -> None:
+    # Cycles shorter than the 0.7 s refractory gap whose rhythm the signal's autocorrelation does not
+    # catch: the thigh stops between swings, and that dip keeps them apart (6 of 12 counted without it).
+    reps = count(lateral(), _swing_loops([period_s] * 12))
+    assert 11 <= len(reps) <= 12
+
+
 def test_steps_never_overlap() -> None:
     # Two bursts that do not die down to half height between their peaks are split at the lowest
     # point between them; seed 0 once gave a step that began before the one it followed.

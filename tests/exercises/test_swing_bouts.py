@@ -102,6 +102,16 @@ def test_lying_down_ends_the_bout_and_the_look_back_never_crosses_it() -> None:
     assert np.all(np.diff(reported(out)) > 0)
 
 
+@pytest.mark.parametrize("settled_s, counted", [(0.1, False), (0.7, True)])
+def test_swings_while_the_thigh_settles_after_lying_down_do_not_open_a_walk(settled_s: float,
+                                                                           counted: bool) -> None:
+    # Lying down moves the thigh in stages: two swings between them at a step's rhythm were a walk.
+    lie_down = swing(2.0, excursion_deg=40.0)
+    stages = walk(2, start_s=lie_down.end_s + settled_s + 0.2, period_s=0.65)
+    out = feed([lie_down] + stages + [swing(stages[-1].peak_s + 1.2, excursion_deg=45.0)])
+    assert reported(out) == ([s.peak_s for s in stages] if counted else [])
+
+
 def test_slight_regular_swings_do_not_open_a_walk_but_may_continue_one() -> None:
     shuffle = [swing(2.0 + k * PERIOD_S, excursion_deg=4.0) for k in range(6)]
     assert reported(feed(shuffle)) == []
