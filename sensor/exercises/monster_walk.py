@@ -17,8 +17,9 @@ stride.
 A stride counts only inside a bout of regular strides, in a squat:
 - the stride period lies in ``min_period_s``..``max_period_s`` (inside a
   bout, a stride that ends early waits for the next: together they must
-  make two of the bout's periods) and its swing in
-  ``min_swing_deg``..``max_swing_deg``;
+  make two of the bout's periods; so does the first stride after the peak
+  that opens a bout, and the two must make two plausible strides) and its
+  swing in ``min_swing_deg``..``max_swing_deg``;
 - the thigh is inclined ``min_squat_deg``..``max_squat_deg`` from the
   still standing posture (ordinary walking stays within ~11 deg of it,
   sitting and lying are further than the range);
@@ -130,7 +131,10 @@ class MonsterWalkParams:
         the turning points of a brisk walk wander, so one stride may measure
         0.7 s and the next 1.4 s. Both count when the two periods together
         make about two of the bout's (within ``period_ratio``); otherwise
-        the bout ends (0 disables the wait).
+        the bout ends (0 disables the wait). The first stride after the peak
+        that opens a bout waits the same way when it is at least this share
+        of ``min_period_s``: both count when their mean period is a
+        stride's and the early one at least this share of it.
     swing_band_hz : tuple of float
         Band-pass (Hz) of the acceleration whose power tells the banded
         leg's swing from its stance (see the module notes on direction).
@@ -257,6 +261,7 @@ class MonsterWalkCounter:
         self._in_bout = False
         self._period = 0.0  # period of the bout's last stride, s
         self._early: _Stride | None = None  # a stride of the bout that ended early, until the next peak
+        self._early_opens = False  # whether the peak before that early stride opened the bout with a stride
         self._peak_s = -np.inf  # peak that ended the last stride, s
         self._peak_deg = 0.0  # its inclination, deg
         self._shock = 0.0  # largest shock since that peak, m/s²
@@ -376,16 +381,29 @@ class MonsterWalkCounter:
         early, self._early = self._early, None
         shape_ok = (p.min_swing_deg <= swing <= p.max_swing_deg and shock >= p.min_shock
                     and drift <= p.max_drift_deg)
-        if (self._in_bout and early is None and shape_ok and p.early_share > 0.0
-                and p.early_share * self._period <= period < p.min_period_s):
+        opening = not self._in_bout and not self._bout
+        # The first stride after the opening peak may end early too, before there is a period to
+        # measure it by: the shortest stride's share stands in for the bout's.
+        reference = self._period if self._in_bout else p.min_period_s
+        if ((self._in_bout or opening) and early is None and shape_ok and p.early_share > 0.0
+                and p.early_share * reference <= period < p.min_period_s):
             self._early = stride
+            self._early_opens = opening and opening_deg >= a_valley + p.opening_share * swing
             return []
-        if early is not None:
+        if early is not None and self._in_bout:
             pair = early[3] + period
             if shape_ok and 2.0 / p.period_ratio <= pair / self._period <= 2.0 * p.period_ratio:
                 self._period = period
                 return self._steps([early, stride])
             return self._close_bout()
+        if early is not None:
+            # Opening: when the two periods together make two strides of a walk, the early one
+            # at least ``early_share`` of one, both count; otherwise the early peak may open a bout.
+            half = 0.5 * (early[3] + period)
+            if shape_ok and p.min_period_s <= half <= p.max_period_s and early[3] >= p.early_share * half:
+                self._bout = [self._opening_stride(early, half)] if self._early_opens else []
+                self._bout.append(early)
+                self._period = half
         if not (p.min_period_s <= period <= p.max_period_s and shape_ok):
             return self._close_bout()
         if self._in_bout:
@@ -394,11 +412,7 @@ class MonsterWalkCounter:
         if self._bout and not 1.0 / p.period_ratio <= period / self._period <= p.period_ratio:
             self._bout = []
         if not self._bout and opening_deg >= a_valley + p.opening_share * swing:
-            # The peak that opens a bout ends a stride too when it flexes the
-            # thigh like the strides after it: the banded leg stepped first,
-            # its swing merged with getting into the squat. A lower shoulder
-            # is the end of the descent while the other leg stepped first.
-            self._bout = [(stride[0] - period, stride[1] - period, stride[2] - period, period, 0.0)]
+            self._bout = [self._opening_stride(stride, period)]
         self._period = period
         self._bout.append(stride)
         if len(self._bout) <= p.confirm_strides:
@@ -406,6 +420,17 @@ class MonsterWalkCounter:
         self._in_bout = True
         done, self._bout = self._bout, []
         return self._steps(done)
+
+    @staticmethod
+    def _opening_stride(first: _Stride, period_s: float) -> _Stride:
+        """The stride that ends at the peak opening a bout, one ``period_s`` (s) before ``first``.
+
+        The peak that opens a bout ends a stride too when it flexes the
+        thigh like the strides after it: the banded leg stepped first, its
+        swing merged with getting into the squat. A lower shoulder is the end
+        of the descent while the other leg stepped first.
+        """
+        return (first[0] - period_s, first[1] - period_s, first[0], period_s, 0.0)
 
     def _close_bout(self) -> list[_Step]:
         self._bout = []
