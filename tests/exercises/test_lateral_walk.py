@@ -119,6 +119,8 @@ _SESSIONS = {
     "one set": simulate(SimulationConfig(exercise="lateral-walk", reps=6, seed=4, rate_hz=52, lead_in=False)).samples,
     # Long enough that one push holds many bursts, some still rising when the next one peaks.
     "two sets": simulate(SimulationConfig(exercise="lateral-walk", reps=10, sets=2, seed=0, rate_hz=52)).samples,
+    # Brisk cycles: two bursts within the refractory gap are kept apart at a dip between them.
+    "a brisk set": simulate(SimulationConfig(exercise="lateral-walk", reps=12, seed=2, rate_hz=52, tempo_s=0.72)).samples,
     # Walking strides (not steps, with a gyroscope) before a set: the bouts used up unreported.
     "walk, then a set": simulate_session(
         [SimulationConfig(exercise="walk-forward", duration_s=20.0, rate_hz=52, has_gyro=True),
