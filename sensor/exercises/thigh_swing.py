@@ -53,8 +53,9 @@ axes: only rotation-invariant quantities are measured.
    that moves the thigh far further than the bout's steps is held until
    movement goes on after it: rising from the squat after the last cycle
    looks like that, and is not a step. So is a swing both weaker and
-   sweeping a far smaller loop than the bout's: the pelvis travelling over
-   the banded leg after its last leading step.
+   sweeping a far smaller loop than the bout's, or weaker and early in the
+   bout's rhythm: the pelvis travelling over the banded leg after its last
+   leading step.
    *Look-back.* The swings that open a bout often fail the tests above (the
    first step from standstill is larger, the next one's partner movement is
    mistaken for it, a missed burst breaks the rhythm), so when a bout is
@@ -208,6 +209,11 @@ class SwingParams:
         walk led by the banded leg, the pelvis travelling over it is left as
         a burst of its own, weak on both counts, while a true last step is
         weak on one at most (0 disables the hold).
+    early_lobe_size_fraction, early_lobe_period_fraction : float
+        A swing of a reported bout whose burst peaks below the first share of
+        the bout's median and that comes sooner than the second share of its
+        median period is held the same way: the tail of a last cycle, which
+        in a walk merges with the next swing (0 disables the hold).
     settle_in_bout : bool
         Within a bout whose rhythm is settled (three periods), a burst is
         final as soon as it has died down, without waiting out the
@@ -254,6 +260,8 @@ class SwingParams:
     rise_excursion_ratio: float = 0.0
     lone_lobe_size_fraction: float = 0.0
     lone_lobe_area_fraction: float = 0.0
+    early_lobe_size_fraction: float = 0.0
+    early_lobe_period_fraction: float = 0.0
     settle_in_bout: bool = False
     rhythm_max_period_s: float = 0.0
     rhythm_min_autocorr: float = 0.6
@@ -390,6 +398,7 @@ class SwingBouts:
         if self._reported == 0 and swing.start_s - self._posture_change_s < p.posture_settle_s:
             return []  # the thigh still settling after lying down or getting up: not a walk's opening
         bout = self._bout
+        period = math.inf  # from the bout's last swing, s
         if bout:
             typical = self._typical_size()
             if swing.peak_speed_dps < p.small_fraction * typical:
@@ -432,7 +441,7 @@ class SwingBouts:
                 if missed is not None:
                     bout.append(missed)
             self._periods = self._periods[-4:] + [period / cycles]
-        doubtful = self._maybe_rising(swing) or self._maybe_lone_lobe(swing)
+        doubtful = self._maybe_rising(swing) or self._maybe_lone_lobe(swing) or self._maybe_early_lobe(swing, period)
         bout.append(swing)
         if len(bout) < p.bout_swings or doubtful:
             return []  # held until the bout's next swing vouches for it
@@ -497,6 +506,23 @@ class SwingBouts:
         loop = statistics.median(abs(s.area) for s in self._bout[-_RECENT_SWINGS:])
         return (swing.peak_speed_dps < p.lone_lobe_size_fraction * self._typical_size()
                 and abs(swing.area) < p.lone_lobe_area_fraction * loop)
+
+    def _maybe_early_lobe(self, swing: Swing, period_s: float) -> bool:
+        """Whether ``swing``, ``period_s`` (s) after the last of a reported bout, is early and weak: maybe a cycle's tail.
+
+        After the last cycle led by the banded leg, the trailing leg and the
+        pelvis still move within that cycle; in a walk that movement merges
+        with the next swing, after the last cycle it stands alone. Measured
+        on the synthetic sweep (5th/50th/95th percentile), such bursts come
+        at 0.63/0.83/2.55 of the bout's period and peak at 0.35/0.57/1.03 of
+        its typical burst; a set's true last steps at 0.83/1.00/1.25 and
+        0.58/0.96/1.46.
+        """
+        p = self.params
+        if p.early_lobe_size_fraction <= 0.0 or self._reported == 0 or not self._periods:
+            return False
+        return (swing.peak_speed_dps < p.early_lobe_size_fraction * self._typical_size()
+                and period_s < p.early_lobe_period_fraction * self._median_period())
 
     def _typical_size(self) -> float:
         """Median burst peak of the bout's last five swings (deg/s, deg²/s with ``loop_signal``)."""

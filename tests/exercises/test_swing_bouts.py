@@ -149,6 +149,23 @@ def test_a_weak_swing_inside_a_walk_counts_once_the_walk_goes_on() -> None:
     assert out[5] == [] and out[6] == [swings[5].peak_s, swings[6].peak_s]
 
 
+def test_the_tail_of_the_last_cycle_early_and_weak_is_not_a_step() -> None:
+    # After the last cycle led by the banded leg, the trailing leg and the pelvis move on within it:
+    # a burst of a full loop but weak and sooner than the next cycle would be.
+    swings = walk(8)
+    tail = swing(swings[-1].peak_s + 0.7 * PERIOD_S, 0.5 * SIZE)
+    after_rest = walk(3, start_s=tail.peak_s + 30.0)
+    assert reported(feed(swings + [tail] + after_rest)) == [s.peak_s for s in swings + after_rest]
+
+
+def test_an_early_weak_swing_inside_a_walk_counts_once_the_walk_goes_on() -> None:
+    swings = walk(8)
+    swings[5] = swing(swings[4].peak_s + 0.7 * PERIOD_S, 0.5 * SIZE)
+    out = feed(swings)
+    assert reported(out) == [s.peak_s for s in swings]
+    assert out[5] == [] and out[6] == [swings[5].peak_s, swings[6].peak_s]
+
+
 def test_a_wide_step_inside_a_walk_counts_once_the_walk_goes_on() -> None:
     swings = walk(8)
     swings[5] = swing(swings[5].peak_s, excursion_deg=20.0)
