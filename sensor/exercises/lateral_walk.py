@@ -66,6 +66,9 @@ def _lateral_swing() -> SwingParams:
         settle_in_bout=True,
         small_restarts=True,
         min_opening_excursion_deg=6.0,
+        # Lying down in stages moved one person's thigh twice, 0.7 s apart, 0.2 s after a movement
+        # past the excursion limit; the split of brisk bursts made them a bout of two.
+        posture_settle_s=0.5,
         # Rising after the last cycle moved the thigh 1.6-2.5x the bout's median excursion on the
         # independent simulator; 2 % of our synthetic steps exceed 1.5x.
         rise_excursion_ratio=1.5,

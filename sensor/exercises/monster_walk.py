@@ -382,13 +382,15 @@ class MonsterWalkCounter:
         shape_ok = (p.min_swing_deg <= swing <= p.max_swing_deg and shock >= p.min_shock
                     and drift <= p.max_drift_deg)
         opening = not self._in_bout and not self._bout
+        # The peak before this stride ends a stride too if the bout opens at it (see _opening_stride).
+        opens_with_stride = opening_deg >= a_valley + p.opening_share * swing
         # The first stride after the opening peak may end early too, before there is a period to
         # measure it by: the shortest stride's share stands in for the bout's.
         reference = self._period if self._in_bout else p.min_period_s
         if ((self._in_bout or opening) and early is None and shape_ok and p.early_share > 0.0
                 and p.early_share * reference <= period < p.min_period_s):
             self._early = stride
-            self._early_opens = opening and opening_deg >= a_valley + p.opening_share * swing
+            self._early_opens = opening and opens_with_stride
             return []
         if early is not None and self._in_bout:
             pair = early[3] + period
@@ -411,7 +413,7 @@ class MonsterWalkCounter:
             return self._steps([stride])
         if self._bout and not 1.0 / p.period_ratio <= period / self._period <= p.period_ratio:
             self._bout = []
-        if not self._bout and opening_deg >= a_valley + p.opening_share * swing:
+        if not self._bout and opens_with_stride:
             self._bout = [self._opening_stride(stride, period)]
         self._period = period
         self._bout.append(stride)

@@ -184,7 +184,7 @@ class SwingParams:
     posture_settle_s : float
         A swing starting within this of the end of one beyond
         ``max_excursion_deg`` cannot open a bout, s: the thigh is still
-        settling into the posture it was moved to.
+        settling into the posture it was moved to (0 disables the wait).
     min_opening_excursion_deg : float
         Smallest excursion of the swings that open a bout, deg, those the
         look-back adds included: shuffling the feet or adjusting the band
@@ -252,7 +252,7 @@ class SwingParams:
     max_turn_deg: float = 0.0
     max_walk_rate_dps: float = 0.0
     min_opening_excursion_deg: float = 0.0
-    posture_settle_s: float = 0.5
+    posture_settle_s: float = 0.0
     lookback_fraction: float = 0.3
     miss_tolerance: float = 0.3
     takeover_fraction: float = 0.25
@@ -441,7 +441,7 @@ class SwingBouts:
                 if missed is not None:
                     bout.append(missed)
             self._periods = self._periods[-4:] + [period / cycles]
-        doubtful = self._maybe_rising(swing) or self._maybe_lone_lobe(swing) or self._maybe_early_lobe(swing, period)
+        doubtful = self._maybe_rising(swing) or self._maybe_cycle_tail(swing, period)
         bout.append(swing)
         if len(bout) < p.bout_swings or doubtful:
             return []  # held until the bout's next swing vouches for it
@@ -491,38 +491,29 @@ class SwingBouts:
             return False
         return swing.excursion_deg > ratio * statistics.median(s.excursion_deg for s in self._bout[-_RECENT_SWINGS:])
 
-    def _maybe_lone_lobe(self, swing: Swing) -> bool:
-        """Whether ``swing``, next in a reported bout, is weak in both burst and loop: maybe the pelvis alone.
-
-        Measured on the synthetic sweep without packet loss, relative to the
-        bout's five swings before (5th/50th/95th percentile): bursts just
-        after a set's last cycle peak at 0.42/0.53/0.79 and sweep a loop of
-        0.06/0.51/1.90; a set's true last steps peak at 0.55/0.95/1.60 and
-        sweep 0.46/0.98/2.34.
-        """
-        p = self.params
-        if p.lone_lobe_size_fraction <= 0.0 or self._reported == 0:
-            return False
-        loop = statistics.median(abs(s.area) for s in self._bout[-_RECENT_SWINGS:])
-        return (swing.peak_speed_dps < p.lone_lobe_size_fraction * self._typical_size()
-                and abs(swing.area) < p.lone_lobe_area_fraction * loop)
-
-    def _maybe_early_lobe(self, swing: Swing, period_s: float) -> bool:
-        """Whether ``swing``, ``period_s`` (s) after the last of a reported bout, is early and weak: maybe a cycle's tail.
+    def _maybe_cycle_tail(self, swing: Swing, period_s: float) -> bool:
+        """Whether ``swing``, ``period_s`` (s) after the last of a reported bout, may be the tail of a last cycle.
 
         After the last cycle led by the banded leg, the trailing leg and the
         pelvis still move within that cycle; in a walk that movement merges
-        with the next swing, after the last cycle it stands alone. Measured
-        on the synthetic sweep (5th/50th/95th percentile), such bursts come
-        at 0.63/0.83/2.55 of the bout's period and peak at 0.35/0.57/1.03 of
-        its typical burst; a set's true last steps at 0.83/1.00/1.25 and
+        with the next swing, after the last cycle it stands alone as a weak
+        burst that sweeps a small loop or comes early in the bout's rhythm.
+        Measured on the synthetic sweep (5th/50th/95th percentile of the
+        bout's five swings before): without packet loss such bursts peak at
+        0.42/0.53/0.79 and sweep a loop of 0.06/0.51/1.90, against
+        0.55/0.95/1.60 and 0.46/0.98/2.34 for a set's true last steps; of
+        those the loop test leaves, they come at 0.63/0.83/2.55 of the
+        period and peak at 0.35/0.57/1.03, against 0.83/1.00/1.25 and
         0.58/0.96/1.46.
         """
         p = self.params
-        if p.early_lobe_size_fraction <= 0.0 or self._reported == 0 or not self._periods:
+        if self._reported == 0:
             return False
-        return (swing.peak_speed_dps < p.early_lobe_size_fraction * self._typical_size()
-                and period_s < p.early_lobe_period_fraction * self._median_period())
+        peak, typical = swing.peak_speed_dps, self._typical_size()
+        loop = statistics.median(abs(s.area) for s in self._bout[-_RECENT_SWINGS:])
+        weak_loop = peak < p.lone_lobe_size_fraction * typical and abs(swing.area) < p.lone_lobe_area_fraction * loop
+        early = bool(self._periods) and period_s < p.early_lobe_period_fraction * self._median_period()
+        return weak_loop or (peak < p.early_lobe_size_fraction * typical and early)
 
     def _typical_size(self) -> float:
         """Median burst peak of the bout's last five swings (deg/s, deg²/s with ``loop_signal``)."""
