@@ -65,7 +65,9 @@ def _sets_table(sets: tuple[SetResult, ...]) -> Table:
             "time (s)": f"{s.start_s:.1f} – {s.end_s:.1f}",
             "rest before (s)": _fmt(s.rest_before_s),
             "cadence (per min)": _fmt(tempo.get("cadence_per_min")),
-            "rep duration (s)": f"{_fmt(tempo.get('rep_s_mean'), 2)} ± {_fmt(tempo.get('rep_s_cv'), 2)} cv",
+            "rep duration, mean (s)": _fmt(tempo.get("rep_s_mean"), 2),
+            # The coefficient of variation: how regular the reps are (0 = all alike).
+            "rep duration, CV": _fmt(tempo.get("rep_s_cv"), 2),
             "time under tension (s)": _fmt(tempo.get("tut_s")),
             "open / hold / close (s)": " / ".join(_fmt(tempo.get(k), 2) for k in ("open_s", "hold_s", "close_s")),
             "tempo": _fmt(tempo.get("tempo")),
@@ -75,7 +77,7 @@ def _sets_table(sets: tuple[SetResult, ...]) -> Table:
         for key, value in values.items():
             rows.setdefault(key, []).append(value)
     for key, values in rows.items():
-        if any(v not in ("–", "– / –", "– / – / –", "– ± – cv") for v in values):
+        if any(v not in ("–", "– / –", "– / – / –") for v in values):
             table.add_row(key, *values)
     return table
 

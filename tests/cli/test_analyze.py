@@ -73,6 +73,10 @@ def test_table_shows_sets_and_reps(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"{deep}: clamshell, 30 counted in 2 set(s)" in result.output
     assert "Set 2: clamshell" in result.output and "tempo" in result.output
+    # Regularity is a coefficient of variation of its own, not a spread in seconds.
+    cv_row = next(line for line in result.output.splitlines() if "rep duration, CV" in line)
+    sets = analyze_json(str(DEMO), "-e", "clamshell")["sets"]
+    assert cv_row.split()[-2:] == [f"{s['tempo']['rep_s_cv']:.2f}" for s in sets]
 
 
 def test_plot_writes_a_png(tmp_path: Path) -> None:
