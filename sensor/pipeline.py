@@ -340,8 +340,9 @@ class Pipeline:
         self._n_samples += len(block)
         self._acc_norm_sum += float(row_norms(block.acc).sum())
         t = block.t if math.isnan(self._last_s) else np.concatenate(((self._last_s,), block.t))
-        # A histogram of 1 ms bins keeps the median rate exact enough in O(1) memory.
-        bins, counts = np.unique(np.round(t[1:] - t[:-1], 3), return_counts=True)
+        # A histogram of 10 us bins keeps the median rate within 0.2 % at 200 Hz in O(1) memory
+        # (1 ms bins made a 52 Hz band's 19.2 ms step 19 ms: 52.6 Hz).
+        bins, counts = np.unique(np.round(t[1:] - t[:-1], 5), return_counts=True)
         self._dt_hist.update(dict(zip(bins.tolist(), counts.tolist())))
         self._last_s = block.end_s
         self._recent_blocks.append((block.end_s, len(block)))
@@ -356,7 +357,7 @@ class Pipeline:
         return n / span if span > 0 else None
 
     def _step_histogram(self) -> tuple[np.ndarray, np.ndarray, float]:
-        """Distinct input time steps (s, 1 ms bins), their counts, and the median step (s; NaN if none)."""
+        """Distinct input time steps (s, 10 us bins), their counts, and the median step (s; NaN if none)."""
         if not self._dt_hist:
             return np.empty(0), np.empty(0), math.nan
         steps = np.array(sorted(self._dt_hist))

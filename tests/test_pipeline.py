@@ -172,6 +172,14 @@ def test_data_in_g_instead_of_ms2_is_flagged(clean_set) -> None:
     assert not any("not g" in w for w in analyze_samples(samples, CLAMSHELL).quality.warnings)
 
 
+@pytest.mark.parametrize("rate_hz", [26.0, 52.0, 104.0, 200.0])
+def test_the_reported_rate_is_the_bands_own(rate_hz: float) -> None:
+    # Polar rates are not whole milliseconds apart (52 Hz: 19.23 ms).
+    t = np.arange(0.0, 30.0, 1.0 / rate_hz)
+    still = SampleBlock(t, np.tile([0.0, 0.0, 9.81], (len(t), 1)), None)
+    assert analyze_samples(still, CLAMSHELL).quality.rate_hz == pytest.approx(rate_hz, rel=0.002)
+
+
 def test_gaps_are_reported_as_a_warning(clean_set) -> None:
     samples = clean_set.samples
     kept = (samples.t < 5.0) | (samples.t > 7.0)
