@@ -179,20 +179,22 @@ def replay(
     min_rom: Optional[float] = typer.Option(None, "--min-rom", help=_MIN_ROM_HELP),  # noqa: UP007
     speed: float = typer.Option(1.0, "--speed", help="Times real time; 0 plays as fast as possible."),
 ) -> None:
-    """Play a recording through the live view, then print the same summary as analyze."""
+    """Play a recording through the live view, then print the same summary as analyze; Ctrl-C stops early."""
     from rich.console import Console
 
     from sensor.recording import read_recording
     from sensor.render.live import LiveView
     from sensor.render.tables import render_summary
+    from sensor.replay import interrupt_stops
     from sensor.replay import replay as run_replay
 
     recording = read_recording(path)
     config = _pipeline_config(exercise, leg, min_rom, recording.metadata)
     console = Console()
-    with LiveView(title=f"replay {path.name} at {'full speed' if speed == 0 else f'{speed:g}x'}",
-                  console=console) as view:
-        result = run_replay(recording, config, speed=speed, on_update=view.update)
+    pace = "full speed" if speed == 0 else f"{speed:g}x"
+    with LiveView(title=f"replay {path.name} at {pace} (Ctrl-C stops)", console=console) as view, \
+            interrupt_stops() as stopped:
+        result = run_replay(recording, config, speed=speed, on_update=view.update, stop=stopped)
     render_summary(result, console, file=str(path))
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from sensor.errors import UsageError
 from sensor.pipeline import BATCH_BLOCK_SIZE, Pipeline, PipelineConfig, iter_blocks, with_recording_warnings
@@ -15,6 +19,8 @@ from sensor.types import SampleBlock
 PACED_BLOCK_S = 0.2
 #: Fastest replay factor accepted (x real time); 0 means unpaced.
 MAX_SPEED = 1000.0
+#: Longest single wait between stop checks, s: a slow replay still stops promptly.
+_MAX_WAIT_S = 0.25
 
 
 def replay(
@@ -25,6 +31,7 @@ def replay(
     on_update: Callable[[LiveStatus], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    stop: Callable[[], bool] | None = None,
 ) -> SessionResult:
     """Push a recording through a :class:`Pipeline` at ``speed`` times real time.
 
@@ -39,11 +46,17 @@ def replay(
         Called with the pipeline's :class:`LiveStatus` after each block.
     sleep, clock : callable, optional
         Wall-clock functions, s (replaceable for a deterministic replay).
+    stop : callable, optional
+        Checked before each block and while waiting: once it returns True
+        the replay ends there, as a recording stopped at that moment would
+        (see :func:`interrupt_stops`).
 
     Returns
     -------
     SessionResult
-        Identical to :func:`sensor.pipeline.analyze_recording` on the same file.
+        Identical to :func:`sensor.pipeline.analyze_recording` on the same
+        file when played to the end; a stopped replay says in its warnings
+        how far it played.
     """
     if not (speed == 0 or 0.01 <= speed <= MAX_SPEED):
         raise UsageError(f"--speed {speed:g}: must be 0 (as fast as possible) or 0.01 to {MAX_SPEED:g}")
@@ -52,16 +65,58 @@ def replay(
     block_size = BATCH_BLOCK_SIZE
     if speed > 0 and len(samples) > 1:
         block_size = max(1, round(PACED_BLOCK_S * (len(samples) - 1) / max(samples.end_s - samples.start_s, 1e-9)))
+    stopped = stop or (lambda: False)
+    played_to_s: float | None = None
     wall_start = clock()
     for item in iter_blocks(samples, recording.events, block_size):
+        if stopped():
+            break
         pipeline.push(item)
-        if speed > 0 and isinstance(item, SampleBlock):
-            wait = (item.end_s - samples.start_s) / speed - (clock() - wall_start)
-            if wait > 0:
-                sleep(wait)
+        if isinstance(item, SampleBlock):
+            played_to_s = item.end_s
+            if speed > 0:
+                due_s = (item.end_s - samples.start_s) / speed
+                while (wait := due_s - (clock() - wall_start)) > 0 and not stopped():
+                    sleep(min(wait, _MAX_WAIT_S))
         if on_update is not None:
             on_update(pipeline.status())
     pipeline.finish()
     if on_update is not None:
         on_update(pipeline.status())
-    return with_recording_warnings(pipeline.result(), recording)
+    result = with_recording_warnings(pipeline.result(), recording)
+    if played_to_s is None or played_to_s >= samples.end_s:
+        return result
+    played = played_to_s - samples.start_s
+    warning = f"replay stopped after {played:.1f} s of {samples.end_s - samples.start_s:.1f} s: the rest was not counted"
+    return replace(result, quality=replace(result.quality, warnings=(*result.quality.warnings, warning)))
+
+
+@contextlib.contextmanager
+def interrupt_stops() -> Iterator[Callable[[], bool]]:
+    """Inside the block, the first Ctrl-C (SIGINT) or SIGTERM is a request to stop, not an interruption.
+
+    Yields a callable telling whether the request came (pass it as
+    :func:`replay`'s ``stop``). The handlers are then put back, so a second
+    Ctrl-C interrupts as usual. Outside the main thread nothing is
+    installed: signals only reach that thread.
+    """
+    requested = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield requested.is_set
+        return
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore() -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    def on_signal(signum: int, frame: object) -> None:
+        requested.set()
+        restore()
+
+    for signum in previous:
+        signal.signal(signum, on_signal)
+    try:
+        yield requested.is_set
+    finally:
+        restore()

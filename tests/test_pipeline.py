@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +13,7 @@ from hypothesis import strategies as st
 from sensor.errors import UsageError
 from sensor.pipeline import Pipeline, PipelineConfig, analyze_samples, config_for_recording
 from sensor.recording import read_recording
-from sensor.replay import replay
+from sensor.replay import interrupt_stops, replay
 from sensor.session import SessionResult
 from sensor.synth import SimulationConfig, simulate
 from sensor.types import Event, SampleBlock
@@ -128,6 +131,39 @@ def test_replay_reports_what_analyze_reports(tmp_path, clean_set) -> None:
     counts = [s.count for s in statuses]
     assert counts == sorted(counts) and counts[-1] == batch.count
     assert statuses[-1].received_rate_hz == pytest.approx(52.0, rel=0.1)
+
+
+def test_a_stopped_replay_counts_what_it_played_and_says_so(tmp_path, clean_set) -> None:
+    path, _ = clean_set.write(tmp_path / "set.csv")
+    recording = read_recording(path)
+    now = [0.0]
+    statuses = []
+
+    def fake_sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    # Stopped at 60 % of the recording, played at real time.
+    stop_at = 0.6 * (recording.samples.end_s - recording.samples.start_s)
+    stopped = replay(recording, CLAMSHELL, speed=1.0, on_update=statuses.append, sleep=fake_sleep,
+                     clock=lambda: now[0], stop=lambda: now[0] >= stop_at)
+    played_to = statuses[-1].last_sample_s
+    assert abs(played_to - recording.samples.start_s - stop_at) < 0.5
+    kept = recording.samples.t <= played_to
+    prefix = SampleBlock(recording.samples.t[kept], recording.samples.acc[kept], recording.samples.gyro[kept])
+    assert same_reps(stopped, analyze_samples(prefix, CLAMSHELL))
+    assert 0 < stopped.count < clean_set.truth.count
+    played = played_to - recording.samples.start_s
+    assert stopped.quality.warnings[-1].startswith(f"replay stopped after {played:.1f} s of ")
+
+
+def test_the_first_interrupt_asks_a_replay_to_stop_and_the_second_interrupts() -> None:
+    with interrupt_stops() as stopped:
+        assert not stopped()
+        os.kill(os.getpid(), signal.SIGINT)
+        assert stopped()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def test_replay_rejects_a_silly_speed(clean_set, tmp_path) -> None:
