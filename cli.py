@@ -65,7 +65,7 @@ def simulate(
         "still, lying, walk-forward, fidget.",
     ),
     reps: int = typer.Option(
-        12, "--reps", help="Per set: clamshell reps, lateral-walk step cycles, monster-walk steps (made even)."
+        12, "--reps", help="Per set, 1 to 200: clamshell reps, lateral-walk step cycles, monster-walk steps (made even)."
     ),
     sets: int = typer.Option(1, "--sets", help="Number of sets, 1 to 4."),
     rate: float = typer.Option(52.0, "--rate", help="Sample rate, 25 to 200 Hz."),

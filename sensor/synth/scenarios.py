@@ -36,6 +36,8 @@ from sensor.types import SampleBlock
 EXERCISES = ("clamshell", "lateral-walk", "monster-walk")
 #: Scenarios whose true count is 0.
 DISTRACTORS = ("still", "lying", "walk-forward", "fidget")
+#: Most reps in one set: far past any prescription, and it bounds a recording's length (10-20 min a set).
+MAX_REPS = 200
 _DIRECTIONS = {"lateral-walk": ("right", "left", "both"), "monster-walk": ("forward", "backward")}
 _STREAMS = ("person", "mount", "sensor", "clock", "actions", "noise")
 
@@ -49,8 +51,9 @@ class SimulationConfig:
     exercise : str
         One of :data:`EXERCISES` or :data:`DISTRACTORS`.
     reps : int
-        Per set: clamshell reps, lateral-walk step cycles, or monster-walk
-        steps of both legs (rounded up to even). Ignored by distractors.
+        Per set, 1 to 200: clamshell reps, lateral-walk step cycles, or
+        monster-walk steps of both legs (rounded up to even). Ignored by
+        distractors.
     sets : int
         1 to 4.
     rate_hz : float
@@ -123,7 +126,8 @@ class SimulationConfig:
         checks: list[tuple[bool, str]] = [
             (self.exercise in EXERCISES + DISTRACTORS,
              f"unknown exercise {self.exercise!r} (expected one of {', '.join(EXERCISES + DISTRACTORS)})"),
-            (int(self.reps) == self.reps and self.reps >= 1, f"reps must be a whole number >= 1, got {self.reps}"),
+            (int(self.reps) == self.reps and 1 <= self.reps <= MAX_REPS,
+             f"reps must be a whole number from 1 to {MAX_REPS}, got {self.reps}"),
             (int(self.sets) == self.sets and 1 <= self.sets <= 4, f"sets must be 1 to 4, got {self.sets}"),
             (25.0 <= self.rate_hz <= 200.0, f"rate must be 25 to 200 Hz, got {self.rate_hz:g}"),
             (self.leg in ("right", "left"), f"leg must be 'right' or 'left', got {self.leg!r}"),

@@ -45,7 +45,7 @@ def test_bad_rate_is_a_usage_error_on_one_line(tmp_path: pathlib.Path) -> None:
 
 
 def test_bad_sets_and_reps_are_usage_errors(tmp_path: pathlib.Path) -> None:
-    for args in (["--sets", "5"], ["--reps", "0"]):
+    for args in (["--sets", "5"], ["--reps", "0"], ["--reps", "201"]):
         result = runner.invoke(app, ["simulate", "lateral-walk", *args, "--out", str(tmp_path / "y.csv")])
         assert result.exit_code == 2, args
 
