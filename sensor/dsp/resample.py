@@ -176,6 +176,35 @@ def holes(steps_s: FloatArray, counts: FloatArray, nominal_s: float) -> tuple[in
     return int(counts[long].sum()), float(((steps_s[long] - nominal_s) * counts[long]).sum())
 
 
+def usual_step_s(steps_s: FloatArray, counts: FloatArray, span_s: float, median_s: float) -> float:
+    """A stream's usual time step, s: the mean of its steps within half the median step either side of it.
+
+    Parameters
+    ----------
+    steps_s : array (n,)
+        Time steps between consecutive samples (or distinct binned steps), s.
+    counts : array (n,)
+        How often each step occurs.
+    span_s : float
+        Time from the first sample to the last, s: the sum of all the steps.
+    median_s : float
+        The median step, s.
+
+    Returns
+    -------
+    float
+        The time the usual steps span (the whole span less the other
+        steps: holes, repeated timestamps) over their number; ``median_s``
+        when there is none. Binned steps give it as exactly as the clock
+        where the median bin alone would not: a 52 Hz band's 19.23 ms steps
+        fall in the 19 ms bin, which reads 52.6 Hz.
+    """
+    usual = (steps_s >= 0.5 * median_s) & (steps_s <= 1.5 * median_s)
+    usual_span_s = span_s - float(steps_s[~usual] @ counts[~usual])
+    n_usual = float(counts[usual].sum())
+    return usual_span_s / n_usual if n_usual and usual_span_s > 0 else median_s
+
+
 def _lerp(fp: FloatArray, idx: np.ndarray, frac: FloatArray) -> FloatArray:
     """Rows of ``fp`` interpolated ``frac`` (n, 1) of the way from row ``idx`` to the next."""
     below = fp[idx]

@@ -65,7 +65,7 @@ def summarize_recording(recording: Recording) -> RecordingSummary:
     """Describe a recording read by :func:`sensor.recording.read_recording`."""
     samples = recording.samples
     steps = np.diff(samples.t)
-    gaps, missing_s = holes(steps, np.ones(len(steps)), float(np.median(steps))) if len(steps) else (0, 0.0)
+    gaps, missing_s = holes(steps, np.ones(len(steps)), 1.0 / recording.rate_hz) if len(steps) else (0, 0.0)
     events: dict[str, int] = {}
     for event in recording.events:
         events[event.kind] = events.get(event.kind, 0) + 1

@@ -36,6 +36,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from sensor.dsp.resample import usual_step_s
 from sensor.errors import RecordingFormatError, SampleBlockError
 from sensor.types import Event, FloatArray, SampleBlock
 
@@ -337,10 +338,11 @@ class Recording:
 
     @property
     def rate_hz(self) -> float:
-        """Median sample rate, Hz (NaN with fewer than two samples)."""
+        """Sample rate, Hz, from the usual time step (see :func:`~sensor.dsp.resample.usual_step_s`; NaN with fewer than two samples)."""
         if len(self.samples) < 2:
             return float("nan")
-        return float(1.0 / np.median(np.diff(self.samples.t)))
+        steps = np.diff(self.samples.t)
+        return 1.0 / usual_step_s(steps, np.ones(len(steps)), self.duration_s, float(np.median(steps)))
 
     @property
     def duration_s(self) -> float:

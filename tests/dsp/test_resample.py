@@ -1,11 +1,12 @@
 """Uniform resampling and streaming filters: chunk invariance and gap handling."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sensor.dsp.filters import StreamingSOS
-from sensor.dsp.resample import GridBlock, UniformResampler
+from sensor.dsp.resample import GridBlock, UniformResampler, holes, usual_step_s
 from sensor.types import SampleBlock
 
 
@@ -94,3 +95,17 @@ def test_filter_starts_at_steady_state_so_a_still_band_has_no_transient() -> Non
     x = np.tile([0.3, -0.2, 9.81], (50, 1))
     y = StreamingSOS.lowpass(1.5, 25.0, 3).push(x)
     np.testing.assert_allclose(y, x, atol=1e-9)
+
+
+def test_the_usual_step_is_the_clocks_own_though_binned_to_1_ms_and_with_holes() -> None:
+    rng = np.random.default_rng(3)
+    # A 52 Hz band (19.23 ms steps) with timing jitter, a repeated timestamp and three lost packets.
+    steps = 1.0 / 52.0 + rng.uniform(-0.002, 0.002, 3000)
+    steps[[500, 1500, 2500]] = 0.7
+    steps[1000] = 0.0
+    binned, counts = np.unique(np.round(steps, 3), return_counts=True)
+    median = float(binned[np.searchsorted(np.cumsum(counts), counts.sum() / 2.0)])
+    assert 1.0 / median > 52.5  # the median bin alone is 19 ms
+    usual = usual_step_s(binned, counts.astype(float), float(steps.sum()), median)
+    assert 1.0 / usual == pytest.approx(52.0, rel=0.002)
+    assert holes(binned, counts.astype(float), usual)[0] == 3
