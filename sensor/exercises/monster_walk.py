@@ -92,7 +92,11 @@ class MonsterWalkParams:
         Turning-point hysteresis as a share of the running mean absolute swing.
     min_hysteresis_deg, max_hysteresis_deg : float
         Bounds of that hysteresis, deg (the swing of getting into the squat
-        would otherwise inflate it past the first strides' swings).
+        would otherwise inflate it past the first strides' swings). Brisk
+        strides swing the thigh 8–9 deg peak to peak, which a 6 deg bound
+        let pass unseen for the first seconds of a set; below 5 deg the
+        secondary wiggle of one of the independent simulator's people
+        (4.7–8 deg within each stride) splits its strides in two.
     min_period_s, max_period_s : float
         Stride (two steps) period range, s. Brisk strides take 1.0–1.2 s,
         and a turning point of the low-passed angle may come 0.2 s early or
@@ -155,7 +159,7 @@ class MonsterWalkParams:
     amplitude_hz: float = 0.2
     hysteresis: float = 0.8
     min_hysteresis_deg: float = 2.0
-    max_hysteresis_deg: float = 6.0
+    max_hysteresis_deg: float = 5.0
     min_period_s: float = 0.8
     max_period_s: float = 3.6
     period_ratio: float = 1.6

@@ -71,6 +71,16 @@ def test_a_first_stride_that_ends_early_still_counts() -> None:
     assert analyze_samples(rec.samples, PipelineConfig(exercise="monster-walk")).count == rec.truth.count == 12
 
 
+@pytest.mark.parametrize("seed, rate_hz, tempo_s", [(602, 100.0, 0.56), (612, 25.0, 0.52)])
+def test_the_first_brisk_strides_after_sinking_into_the_squat_are_seen(seed: int, rate_hz: float,
+                                                                     tempo_s: float) -> None:
+    # Brisk strides swing the thigh 8-9 deg; sinking into the squat had raised the turning-point
+    # hysteresis to 6 deg, which hid the first of them (10 and 8 of 12 steps counted).
+    rec = simulate(SimulationConfig(exercise="monster-walk", reps=12, seed=seed, tempo_s=tempo_s, rate_hz=rate_hz,
+                                    drop_rate=0.0))
+    assert analyze_samples(rec.samples, PipelineConfig(exercise="monster-walk")).count == rec.truth.count == 12
+
+
 def test_brisk_monster_walk_is_counted() -> None:
     # 0.6 s per step (100 steps a minute, strides of 1.2 s): measured 5 of 8 exact, the rest one
     # stride under (the first swings of a brisk set are small).
