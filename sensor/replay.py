@@ -66,10 +66,12 @@ def replay(
     if speed > 0 and len(samples) > 1:
         block_size = max(1, round(PACED_BLOCK_S * (len(samples) - 1) / max(samples.end_s - samples.start_s, 1e-9)))
     stopped = stop or (lambda: False)
-    played_to_s: float | None = None
+    interrupted = False
+    played_to_s = samples.start_s if len(samples) else 0.0
     wall_start = clock()
     for item in iter_blocks(samples, recording.events, block_size):
         if stopped():
+            interrupted = True
             break
         pipeline.push(item)
         if isinstance(item, SampleBlock):
@@ -84,10 +86,10 @@ def replay(
     if on_update is not None:
         on_update(pipeline.status())
     result = with_recording_warnings(pipeline.result(), recording)
-    if played_to_s is None or played_to_s >= samples.end_s:
+    if not interrupted:
         return result
-    played = played_to_s - samples.start_s
-    warning = f"replay stopped after {played:.1f} s of {samples.end_s - samples.start_s:.1f} s: the rest was not counted"
+    played, whole = played_to_s - samples.start_s, samples.end_s - samples.start_s
+    warning = f"replay stopped after {played:.1f} s of {whole:.1f} s: the rest was not counted"
     return replace(result, quality=replace(result.quality, warnings=(*result.quality.warnings, warning)))
 
 

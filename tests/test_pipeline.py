@@ -156,6 +156,13 @@ def test_a_stopped_replay_counts_what_it_played_and_says_so(tmp_path, clean_set)
     assert stopped.quality.warnings[-1].startswith(f"replay stopped after {played:.1f} s of ")
 
 
+def test_a_replay_stopped_before_it_starts_counts_nothing_and_says_so(tmp_path, clean_set) -> None:
+    path, _ = clean_set.write(tmp_path / "set.csv")
+    stopped = replay(read_recording(path), CLAMSHELL, speed=0, stop=lambda: True)
+    assert stopped.count == 0
+    assert stopped.quality.warnings[-1].startswith("replay stopped after 0.0 s of ")
+
+
 def test_the_first_interrupt_asks_a_replay_to_stop_and_the_second_interrupts() -> None:
     with interrupt_stops() as stopped:
         assert not stopped()
