@@ -313,7 +313,7 @@ def score_session(
         mine = np.flatnonzero(owner == i)
         predicted = None
         if mine.size:
-            overlap = overlap_s([true_set], [counted_sets[j] for j in mine], tolerance_s)[0]
+            overlap = overlap_s([true_set], [counted_sets[int(j)] for j in mine], tolerance_s)[0]
             predicted = counted_sets[int(mine[np.argmax(overlap)])].exercise
         sets.append(SetScore(exercise=true_set.exercise, true_count=int(true_set.count),
                              counted=int(counts[mine].sum()), predicted=predicted, counted_sets=int(mine.size)))

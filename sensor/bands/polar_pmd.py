@@ -1142,10 +1142,10 @@ class PmdStream:
 
     def _on_cp(self, message: CpResponse | MeasurementStopped) -> list[StreamItem]:
         if isinstance(message, MeasurementStopped):
-            stopped = [m for m in map(_measurement, message.measurements) if m is not None]
-            for m in stopped:
-                self.reset(m)
-            names = ", ".join(m.name for m in stopped) or "nothing"
+            stopped = [s for s in map(_measurement, message.measurements) if s is not None]
+            for kind in stopped:
+                self.reset(kind)
+            names = ", ".join(kind.name for kind in stopped) or "nothing"
             now = max(self._last_s.values(), default=-math.inf)
             self._merger.add_event(now, "note", {"message": f"band stopped streaming {names}"})
             return self._merger.pop()
@@ -1218,6 +1218,7 @@ class PmdSession(BandSession):
         self._stream: PmdStream | None = None
         self._choice: dict[MeasurementType, dict[SettingType, int]] = {}
         self.sdk_mode = False
+        self._writes: list[Write] = []
         self._reset_link()
 
     # -- BandSession API ---------------------------------------------------------
@@ -1296,7 +1297,7 @@ class PmdSession(BandSession):
 
     def _reset_link(self) -> None:
         self.streaming = False
-        self._writes: list[Write] = []
+        self._writes = []
         self._pending: tuple[int, int] | None = None
         self._params = b""
         self._available: dict[MeasurementType, Settings] = {}

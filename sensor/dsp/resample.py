@@ -102,7 +102,7 @@ class UniformResampler:
                 raise ValueError("gyro presence changed mid-stream")
             t = np.concatenate(((last_t,), t))
             acc = np.concatenate((last_acc, acc))
-            if gyro is not None:
+            if gyro is not None and last_gyro is not None:
                 gyro = np.concatenate((last_gyro, gyro))
         else:
             self._next_k = math.ceil(t[0] * self.rate_hz - 1e-9)

@@ -171,7 +171,7 @@ def _angle_deg(u: FloatArray, ref: FloatArray) -> FloatArray:
 def _sideways_deg(base: FloatArray, out: FloatArray, back: FloatArray) -> float:
     """How far ``back`` lies off the great circle through ``base`` and ``out`` (unit vectors), deg."""
     normal = cross3(base, out)
-    sine = min(max(back @ normal / np.sqrt(normal @ normal), -1.0), 1.0)  # np.clip costs more on one value
+    sine = min(max(float(back @ normal / np.sqrt(normal @ normal)), -1.0), 1.0)  # np.clip costs more on one value
     return float(abs(np.arcsin(sine)) * DEG_PER_RAD)
 
 
@@ -199,6 +199,8 @@ class ClamshellCounter:
     """
 
     exercise = "clamshell"
+    _history: FloatArray  # rows (t s, gravity direction xyz, angular speed deg/s, shock m/s²), see _restart
+    _n_seen: int  # rows pushed since the last restart
 
     def __init__(self, rate_hz: float, params: ClamshellParams | None = None) -> None:
         self.rate_hz = rate_hz

@@ -156,4 +156,4 @@ def axis_vector(code: float) -> FloatArray:
 def angle_deg(a: FloatArray, b: FloatArray) -> float:
     """Angle between unit vectors ``a`` and ``b``, deg."""
     # Python's min and max: np.clip costs more than the rest on a single value.
-    return float(np.degrees(np.arccos(min(max(a @ b, -1.0), 1.0))))
+    return float(np.degrees(np.arccos(min(max(float(a @ b), -1.0), 1.0))))

@@ -400,7 +400,7 @@ class ExerciseRecogniser:
 
 def _top_eigen(matrices: FloatArray) -> FloatArray:
     """Eigenvalues of each symmetric matrix in a stack (..., 3, 3), largest first."""
-    return np.linalg.eigvalsh(matrices)[..., ::-1]
+    return np.asarray(np.linalg.eigvalsh(matrices)[..., ::-1], dtype=np.float64)
 
 
 def _planarity(top: FloatArray) -> float:

@@ -763,7 +763,7 @@ class SwingDetector:
             if self._candidate is not None:
                 # The first end, before the next peak's, at which the candidate would settle.
                 limit = len(ends) if next_end is None else int(np.searchsorted(ends, next_end))
-                at = self._settles_at(ends[done:limit])
+                at = self._settles_at(self._candidate, ends[done:limit])
                 if at is not None:
                     out += self._settle(upto=at)
                     done = int(np.searchsorted(ends, at)) + 1
@@ -776,8 +776,8 @@ class SwingDetector:
             out += self._settle(upto=next_end)
             done = int(np.searchsorted(ends, next_end)) + 1
 
-    def _settles_at(self, ends: np.ndarray) -> int | None:
-        """The first of ``ends`` (history indices) at which the candidate burst would settle, or None.
+    def _settles_at(self, c: int, ends: np.ndarray) -> int | None:
+        """The first of ``ends`` (history indices) at which the candidate peaking at index ``c`` would settle, or None.
 
         It settles once its signal has fallen below ``edge_fraction`` of its
         peak and no larger peak can still join it (the refractory gap; not
@@ -787,7 +787,6 @@ class SwingDetector:
         """
         if not len(ends):
             return None
-        c = self._candidate
         h = self._hist
         p = self.params
         age = h[ends - 1, _T] - h[c, _T]
@@ -879,7 +878,7 @@ class SwingDetector:
             return []
         p = self.params
         h = self._hist[:upto]
-        if not force and self._settles_at(np.array([len(h)])) is None:
+        if not force and self._settles_at(c, np.array([len(h)])) is None:
             return []
         self._candidate = None
         # The excursion and loop area are measured over the whole burst, which may reach into

@@ -76,9 +76,9 @@ def _sets_table(sets: tuple[SetResult, ...]) -> Table:
         }
         for key, value in values.items():
             rows.setdefault(key, []).append(value)
-    for key, values in rows.items():
-        if any(v not in ("–", "– / –", "– / – / –") for v in values):
-            table.add_row(key, *values)
+    for key, cells in rows.items():
+        if any(v not in ("–", "– / –", "– / – / –") for v in cells):
+            table.add_row(key, *cells)
     return table
 
 

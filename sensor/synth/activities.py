@@ -311,7 +311,7 @@ class Scene:
 
 
 def _pelvis_to(scene: Scene, t0: float, t1: float, xy: FloatArray, **other: float) -> None:
-    scene.script.move(t0, t1, px=float(xy[0]), py=float(xy[1]), **other)
+    scene.script.move(t0, t1, velocity=None, px=float(xy[0]), py=float(xy[1]), **other)
 
 
 def _swing_foot(scene: Scene, t0: float, t1: float, target: FloatArray, lift_m: float,
@@ -418,7 +418,7 @@ def shift_position(scene: Scene) -> None:
     start = scene.t
     d = scene.rng.uniform(0.8, 2.0)
     changes = {name: scene.value(name) + scene.rng.normal(0.0, 3.0) for name in ("flex", "abd", "roll")}
-    scene.script.move(start, start + d, **changes)
+    scene.script.move(start, start + d, velocity=None, **changes)
     scene.finish("shift-position", start, start + d)
 
 
@@ -443,7 +443,7 @@ def lie_down(scene: Scene, banded_up: bool = True) -> None:
     scene.shock(t2, "body", scene.rng.uniform(0.2, 0.5))
     lying = scene.lying_targets("lie-top" if banded_up else "lie-bottom")
     scene.script.shift(t2, t3, yaw=scene.rng.uniform(-30.0, 30.0))
-    scene.script.move(t2, t3, **lying)
+    scene.script.move(t2, t3, velocity=None, **lying)
     scene.shock(t3, "body", scene.rng.uniform(0.2, 0.5))
     scene.finish("lie-down", start, t3, "lie-top" if banded_up else "lie-bottom")
 
@@ -457,7 +457,7 @@ def get_up(scene: Scene) -> None:
     scene.script.move(start, t1, roll=0.0, tilt=-5.0, pz=0.2, flex=70.0, abd=10.0, yaw=yaw)
     fwd = heading_vector(yaw)
     final = scene.pelvis_xy() + fwd * 0.3
-    scene.script.move(start, t1, **_standing_stance(scene, final))
+    scene.script.move(start, t1, velocity=None, **_standing_stance(scene, final))
     _pelvis_to(scene, t1, t2, final - fwd * 0.25, pz=0.55, tilt=35.0)
     scene.script.move(t1, t2, stand=1.0)
     _pelvis_to(scene, t2, t3, final, pz=scene.body.stand_hip_height_m, tilt=scene.rng.uniform(0.0, 10.0))
@@ -475,7 +475,7 @@ def sit_down(scene: Scene) -> None:
     _pelvis_to(scene, start, mid, scene.pelvis_xy() - fwd * 0.15, pz=0.65, tilt=30.0)
     scene.script.move(start, mid, stand=0.4, flex=45.0)
     _pelvis_to(scene, mid, start + d, scene.pelvis_xy() - fwd * 0.1, pz=seat.pop("pz"), tilt=seat.pop("tilt"))
-    scene.script.move(mid, start + d, **seat)
+    scene.script.move(mid, start + d, velocity=None, **seat)
     scene.shock(start + d, "body", scene.rng.uniform(0.2, 0.4))
     scene.finish("sit-down", start, start + d, "sit")
 
@@ -487,7 +487,7 @@ def stand_up(scene: Scene) -> None:
     d = scene.rng.uniform(1.5, 2.5)
     mid = start + 0.4 * d
     final = scene.pelvis_xy() + fwd * 0.25
-    scene.script.move(start, mid, **_standing_stance(scene, final))
+    scene.script.move(start, mid, velocity=None, **_standing_stance(scene, final))
     _pelvis_to(scene, start, mid, scene.pelvis_xy() + fwd * 0.1, pz=0.62, tilt=35.0)
     scene.script.move(start, mid, stand=0.6)
     _pelvis_to(scene, mid, start + d, final, pz=scene.body.stand_hip_height_m, tilt=scene.rng.uniform(0.0, 10.0))

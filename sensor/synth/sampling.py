@@ -92,4 +92,4 @@ def sample_times(
     # The first packet always arrives: a recording starts when data starts.
     lost[0] = False
     keep = ~lost[packet]
-    return instants[keep], stamps[keep]
+    return np.asarray(instants[keep], dtype=np.float64), stamps[keep]

@@ -273,13 +273,13 @@ def _exercise(scene: act.Scene, config: SimulationConfig, set_index: int) -> int
     """Perform the sets of one exercise configuration; return the last set index used."""
     rng = scene.rng
     if config.exercise == "clamshell":
-        style = act.ClamshellStyle.draw(rng, tempo_s=config.tempo_s, hold_s=config.hold_s,
-                                        partial_share=config.partial_share, fatigue=config.fatigue)
+        clam_style = act.ClamshellStyle.draw(rng, tempo_s=config.tempo_s, hold_s=config.hold_s,
+                                             partial_share=config.partial_share, fatigue=config.fatigue)
         for k in range(config.sets):
             if k:
                 _rest(scene, config, turn_back=False)
             set_index += 1
-            act.clamshell_set(scene, config.reps, style, set_index)
+            act.clamshell_set(scene, config.reps, clam_style, set_index)
     elif config.exercise == "lateral-walk":
         style = act.WalkStyle.lateral(rng, config.tempo_s)
         for k in range(config.sets):
@@ -338,9 +338,9 @@ def _finish_reps(reps: list[TruthRep], motion: Motion, band: Band) -> tuple[Trut
         out[i] = dataclasses.replace(reps[i], rom_deg=float(value))
     for set_index in {out[i].set for i in clam}:
         members = [i for i in clam if out[i].set == set_index]
-        median = float(np.median([out[i].rom_deg for i in members]))
+        median = float(np.median([float(out[i].rom_deg or 0.0) for i in members]))
         for i in members:
-            out[i] = dataclasses.replace(out[i], partial=bool(out[i].rom_deg < 0.7 * median))
+            out[i] = dataclasses.replace(out[i], partial=bool(float(out[i].rom_deg or 0.0) < 0.7 * median))
     return tuple(out)
 
 

@@ -163,7 +163,7 @@ class MotionScript:
 
     def shift(self, t0: float, t1: float, **offsets: float) -> None:
         """Move channels by offsets (rather than to targets) between ``t0`` and ``t1`` (s)."""
-        self.move(t0, t1, **{name: self.value(name) + d for name, d in offsets.items()})
+        self.move(t0, t1, velocity=None, **{name: self.value(name) + d for name, d in offsets.items()})
 
     def freeze(self) -> Motion:
         """Return the immutable channels built so far."""

@@ -185,14 +185,14 @@ class VirtualPolarBand(VirtualPeripheral):
         # CCCD state per connection: (CP indications on, data notifications on).
         self._cccd: dict[Connection, tuple[bool, bool]] = {}
         props = gatt.Characteristic.Properties
-        self.cp = gatt.Characteristic(
+        self.cp: gatt.Characteristic[bytes] = gatt.Characteristic(
             pmd.PMD_CP_UUID,
             props.READ | props.WRITE | props.INDICATE,
             gatt.Characteristic.READABLE | gatt.Characteristic.WRITEABLE,
             gatt.CharacteristicValue(read=lambda connection: pmd.VERITY_SENSE_FEATURES, write=self._on_cp_write),
         )
         self.data = gatt.Characteristic(pmd.PMD_DATA_UUID, props.NOTIFY, gatt.Characteristic.READABLE, b"")
-        self.battery = gatt.Characteristic(
+        self.battery: gatt.Characteristic[bytes] = gatt.Characteristic(
             pmd.BATTERY_LEVEL_UUID,
             props.READ | props.NOTIFY,
             gatt.Characteristic.READABLE,
