@@ -46,8 +46,10 @@ axes: only rotation-invariant quantities are measured.
    Later swings of the bout are reported as soon as they are settled. A
    period of about two is one missed swing (a packet gap cut it short): the
    bout goes on, and a burst skipped in between that fits the rhythm is
-   taken as that swing. A burst far too early for the next cycle of a
-   settled bout is ignored rather than breaking it. When a bout's swings
+   taken as that swing. A bout's first period, with nothing to compare it
+   with, is likewise two when a burst of a swing's size that could not open
+   the bout splits it into two fitting halves. A burst far too early for
+   the next cycle of a settled bout is ignored rather than breaking it. When a bout's swings
    stop but bursts it judged small go on at a regular period, those start a
    new bout (a few large opening swings had set the bout's size). A swing
    that moves the thigh far further than the bout's steps is held until
@@ -418,6 +420,16 @@ class SwingBouts:
             self._smalls = []
             period = swing.peak_s - bout[-1].peak_s
             cycles = self._cycles(period)
+            missed = None
+            if cycles == 2:
+                missed = self._missed_swing(bout[-1], swing, p.lookback_fraction)
+            elif not self._periods and period >= 2 * p.min_period_s:
+                # A bout's first period has nothing to compare with. When it holds a swing the bout
+                # would count but that could not open one (just short of the opening excursion),
+                # it is two cycles: taken as one, it sets a rhythm twice the walk's that breaks at
+                # the next swing, losing the bout.
+                missed = self._missed_swing(bout[-1], swing, p.small_fraction)
+                cycles = 1 if missed is None else 2
             regular = (
                 cycles > 0
                 and p.min_period_s <= period / cycles <= p.max_period_s
@@ -436,10 +448,8 @@ class SwingBouts:
                 held = bout[self._reported :] if self._reported and period <= p.max_period_s else []
                 self._new_bout([swing])
                 return held
-            if cycles == 2:
-                missed = self._missed_swing(bout[-1], swing)
-                if missed is not None:
-                    bout.append(missed)
+            if missed is not None:
+                bout.append(missed)
             self._periods = self._periods[-4:] + [period / cycles]
         doubtful = self._maybe_rising(swing) or self._maybe_cycle_tail(swing, period)
         bout.append(swing)
@@ -560,15 +570,16 @@ class SwingBouts:
             return 1
         return 2 if abs(period / typical - 2.0) <= self.params.miss_tolerance else 0
 
-    def _missed_swing(self, before: Swing, after: Swing) -> Swing | None:
+    def _missed_swing(self, before: Swing, after: Swing, share: float) -> Swing | None:
         """The swing a bout missed between ``before`` and ``after``, two cycles apart, if one was seen.
 
         A swing cut short by a packet gap often survives as a burst too small
         to count; alone in its cycle, the largest such burst that fits the
-        rhythm is that swing.
+        rhythm and is at least ``share`` of the bout's typical burst is that
+        swing.
         """
         half = 0.5 * (after.peak_s - before.peak_s)
-        floor = self.params.lookback_fraction * self._typical_size()
+        floor = share * self._typical_size()
         fits = [
             s
             for s in self._unreported

@@ -119,6 +119,17 @@ def test_slight_regular_swings_do_not_open_a_walk_but_may_continue_one() -> None
     assert reported(feed(walk_on)) == [s.peak_s for s in walk_on]
 
 
+def test_a_swing_too_slight_to_open_a_walk_counts_when_it_splits_the_first_period() -> None:
+    # The second step falls just short of the opening excursion: the first and third would
+    # otherwise set a rhythm of two cycles, which the fourth breaks.
+    swings = walk(8)
+    swings[1] = swing(swings[1].peak_s, 0.9 * SIZE, excursion_deg=5.5)
+    assert reported(feed(swings)) == [s.peak_s for s in swings]
+    # A slow walker's first period with nothing in it stays one cycle.
+    slow = walk(6, period_s=2.4)
+    assert reported(feed(slow)) == [s.peak_s for s in slow]
+
+
 def test_rising_from_the_squat_after_the_last_cycle_is_not_a_step() -> None:
     swings = walk(8)
     rise = swing(swings[-1].peak_s + PERIOD_S, excursion_deg=20.0)
