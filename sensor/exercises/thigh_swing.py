@@ -49,12 +49,13 @@ axes: only rotation-invariant quantities are measured.
    taken as that swing. A bout's first period, with nothing to compare it
    with, is likewise two when a burst of a swing's size that could not open
    the bout splits it into two fitting halves. A burst far too early for
-   the next cycle of a settled bout is ignored rather than breaking it. When a bout's swings
-   stop but bursts it judged small go on at a regular period, those start a
-   new bout (a few large opening swings had set the bout's size). A swing
-   that moves the thigh far further than the bout's steps is held until
-   movement goes on after it: rising from the squat after the last cycle
-   looks like that, and is not a step. So is a swing both weaker and
+   the next cycle of a settled bout is ignored rather than breaking it.
+   When a bout's swings stop but bursts it judged small go on at a regular
+   period, those start a new bout (a few large opening swings had set the
+   bout's size), which needs no opening excursion: the walk is under way.
+   A swing that moves the thigh far further than the bout's steps is held
+   until movement goes on after it: rising from the squat after the last
+   cycle looks like that, and is not a step. So is a swing both weaker and
    sweeping a far smaller loop than the bout's, or weaker and early in the
    bout's rhythm: the pelvis travelling over the banded leg after its last
    leading step.
@@ -392,10 +393,14 @@ class SwingBouts:
         self._reported = 0  # how many of the bout's swings were reported
         self._smalls: list[Swing] = []  # bursts skipped as small since the bout's last swing
 
-    def _join(self, swing: Swing) -> list[Swing]:
-        """Add a swing to the bout (or start one with it); return the swings now certain."""
+    def _join(self, swing: Swing, from_rest: bool = True) -> list[Swing]:
+        """Add a swing to the bout (or start one with it); return the swings now certain.
+
+        ``from_rest`` False: the swing goes on a walk already under way, so
+        the excursion a walk from standstill must open with does not apply.
+        """
         p = self.params
-        if self._reported == 0 and swing.excursion_deg < p.min_opening_excursion_deg:
+        if from_rest and self._reported == 0 and swing.excursion_deg < p.min_opening_excursion_deg:
             return []  # too slight to open a walk: shuffling the feet, adjusting the band
         if self._reported == 0 and swing.start_s - self._posture_change_s < p.posture_settle_s:
             return []  # the thigh still settling after lying down or getting up: not a walk's opening
@@ -409,10 +414,12 @@ class SwingBouts:
                     self._smalls = self._smalls[-p.bout_swings :] + [swing]
                 if self._outgrown():
                     # The bout's swings stopped coming and a smaller rhythm went on: a large
-                    # opening swing must not judge every later one small. Start over with it.
-                    smalls = self._smalls
+                    # opening swing must not judge every later one small. Start over with it: a
+                    # band walk goes on, so its smaller steps need not open it as from standstill
+                    # (after ordinary walking they must).
+                    smalls, from_rest = self._smalls, self._ordinary_walking()
                     self._new_bout([])
-                    return [s for small in smalls for s in self._join(small)]
+                    return [s for small in smalls for s in self._join(small, from_rest)]
                 if p.small_restarts and len(bout) < p.bout_swings:
                     # An unconfirmed bout led by one large movement (getting into position) starts afresh.
                     self._new_bout([swing])

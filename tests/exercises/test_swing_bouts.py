@@ -75,13 +75,15 @@ def test_a_quick_extra_movement_inside_a_walk_is_ignored() -> None:
     assert reported(out) == [s.peak_s for s in swings]
 
 
-@pytest.mark.parametrize("opening_sizes, rest_size", [((2.5, 1.6), 0.7), ((4.0, 3.0), 0.8)])
+@pytest.mark.parametrize("opening_sizes, rest_size, rest_excursion_deg",
+                         [((2.5, 1.6), 0.7, 10.0), ((4.0, 3.0), 0.8, 10.0), ((4.0, 3.0), 0.8, 5.0)])
 def test_large_opening_swings_do_not_make_the_rest_of_the_walk_small(
-    opening_sizes: tuple[float, float], rest_size: float
+    opening_sizes: tuple[float, float], rest_size: float, rest_excursion_deg: float
 ) -> None:
-    # The second case is a fifth of the opening swings' size (sinking into the squat inflates them).
+    # The second case is a fifth of the opening swings' size (sinking into the squat inflates them);
+    # in the third the later steps are also too slight to open a walk from standstill.
     opening = [swing(2.0, opening_sizes[0] * SIZE), swing(2.0 + PERIOD_S, opening_sizes[1] * SIZE)]
-    rest = walk(10, start_s=2.0 + 2 * PERIOD_S, size=rest_size * SIZE)
+    rest = [swing(2.0 + k * PERIOD_S, rest_size * SIZE, rest_excursion_deg) for k in range(2, 12)]
     out = feed(opening + rest)
     assert reported(out) == [s.peak_s for s in opening + rest]
 
