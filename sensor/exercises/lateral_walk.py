@@ -81,6 +81,9 @@ def _lateral_swing() -> SwingParams:
         # true last steps.
         early_lobe_size_fraction=0.65,
         early_lobe_period_fraction=0.85,
+        # The same tail seen with a gyroscope turns the thigh slowly; 0.65 held 2 more tails on our
+        # sweep and 0.7 began to hold true last steps.
+        slow_lobe_rate_fraction=0.6,
         # The rhythm after large opening swings: a slow step (or a trailing one) sweeps a fifth of
         # their loop; fidgeting sweeps less.
         takeover_fraction=0.2,

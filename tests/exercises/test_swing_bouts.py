@@ -179,6 +179,19 @@ def test_an_early_weak_swing_inside_a_walk_counts_once_the_walk_goes_on() -> Non
     assert out[5] == [] and out[6] == [swings[5].peak_s, swings[6].peak_s]
 
 
+def test_the_tail_of_the_last_cycle_turning_the_thigh_slowly_is_not_a_step() -> None:
+    # Seen with a gyroscope: a full burst in rhythm, but the pelvis turns the thigh at half the steps' rate.
+    swings = [swing(2.0 + k * PERIOD_S, rate_dps=30.0) for k in range(8)]
+    tail = swing(swings[-1].peak_s + PERIOD_S, rate_dps=15.0)
+    after_rest = [swing(tail.peak_s + 30.0 + k * PERIOD_S, rate_dps=30.0) for k in range(3)]
+    assert reported(feed(swings + [tail] + after_rest)) == [s.peak_s for s in swings + after_rest]
+    # Inside the walk the same swing counts once the walk goes on.
+    slow_inside = swings[:5] + [swing(swings[5].peak_s, rate_dps=15.0)] + swings[6:]
+    out = feed(slow_inside)
+    assert reported(out) == [s.peak_s for s in slow_inside]
+    assert out[5] == [] and out[6] == [slow_inside[5].peak_s, slow_inside[6].peak_s]
+
+
 def test_a_wide_step_inside_a_walk_counts_once_the_walk_goes_on() -> None:
     swings = walk(8)
     swings[5] = swing(swings[5].peak_s, excursion_deg=20.0)
