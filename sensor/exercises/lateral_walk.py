@@ -25,8 +25,8 @@ direction, consistently reversed for some people and at chance for others
 the movement, not the mount). Treat ``direction`` as unproven until it is
 checked on real side steps.
 
-Counting. On the accuracy benchmark (``benchmarks/RESULTS.md``) 66 % of
-synthetic sets are counted exactly and 88 % within one (62 % and 76 % on an
+Counting. On the accuracy benchmark (``benchmarks/RESULTS.md``) 68 % of
+synthetic sets are counted exactly and 89 % within one (62 % and 81 % on an
 independent simulator). Misses: people whose loop is small (trailing steps
 of some people sweep a loop a tenth the size of leading ones) or splits
 into two bursts of a size, brisk cycles (0.7 s) whose bursts merge, the
