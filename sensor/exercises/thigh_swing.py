@@ -522,15 +522,15 @@ class SwingBouts:
         with the next swing, after the last cycle it stands alone as a weak
         burst that sweeps a small loop, comes early in the bout's rhythm or,
         seen with a gyroscope, turns the thigh slowly. Measured on the
-        synthetic sweep (5th/50th/95th percentile of the
-        bout's five swings before): without packet loss such bursts peak at
-        0.42/0.53/0.79 and sweep a loop of 0.06/0.51/1.90, against
-        0.55/0.95/1.60 and 0.46/0.98/2.34 for a set's true last steps; of
-        those the loop test leaves, they come at 0.63/0.83/2.55 of the
-        period and peak at 0.35/0.57/1.03, against 0.83/1.00/1.25 and
-        0.58/0.96/1.46. Of those both tests leave, the ones seen with a
-        gyroscope turn the thigh at 0.37-0.67 of the recording's median step
-        rate (3 of 8 below 0.6), against 5 of 1,279 steps below 0.6.
+        synthetic sweep (5th/50th/95th percentile of the bout's five swings
+        before): without packet loss such bursts peak at 0.42/0.53/0.79 and
+        sweep a loop of 0.06/0.51/1.90, against 0.55/0.95/1.60 and
+        0.46/0.98/2.34 for a set's true last steps; of those the loop test
+        leaves, they come at 0.63/0.83/2.55 of the period and peak at
+        0.35/0.57/1.03, against 0.83/1.00/1.25 and 0.58/0.96/1.46. Of those
+        both tests leave, the ones seen with a gyroscope turn the thigh at
+        0.37-0.67 of the recording's median step rate (3 of 8 below 0.6),
+        against 5 of 1,279 steps below 0.6.
         """
         p = self.params
         if self._reported == 0:
