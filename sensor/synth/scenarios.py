@@ -333,14 +333,11 @@ def _finish_reps(reps: list[TruthRep], motion: Motion, band: Band) -> tuple[Trut
     up = thigh.inv().apply(np.tile([0.0, 0.0, 1.0], (times.shape[0], 1)))
     n = len(clam)
     rom = np.degrees(np.arccos(np.clip(np.sum(up[:n] * up[n:], axis=1), -1.0, 1.0)))
+    sets = np.array([reps[i].set for i in clam])
+    median = {s: float(np.median(rom[sets == s])) for s in set(sets.tolist())}
     out = list(reps)
-    for i, value in zip(clam, rom):
-        out[i] = dataclasses.replace(reps[i], rom_deg=float(value))
-    for set_index in {out[i].set for i in clam}:
-        members = [i for i in clam if out[i].set == set_index]
-        median = float(np.median([float(out[i].rom_deg or 0.0) for i in members]))
-        for i in members:
-            out[i] = dataclasses.replace(out[i], partial=bool(float(out[i].rom_deg or 0.0) < 0.7 * median))
+    for i, value, s in zip(clam, rom, sets.tolist()):
+        out[i] = dataclasses.replace(reps[i], rom_deg=float(value), partial=bool(value < 0.7 * median[s]))
     return tuple(out)
 
 
