@@ -65,7 +65,8 @@ def summarize_recording(recording: Recording) -> RecordingSummary:
     """Describe a recording read by :func:`sensor.recording.read_recording`."""
     samples = recording.samples
     steps = np.diff(samples.t)
-    gaps, missing_s = holes(steps, np.ones(len(steps)), 1.0 / recording.rate_hz) if len(steps) else (0, 0.0)
+    rate_hz = recording.rate_hz
+    gaps, missing_s = holes(steps, np.ones(len(steps)), 1.0 / rate_hz) if len(steps) else (0, 0.0)
     events: dict[str, int] = {}
     for event in recording.events:
         events[event.kind] = events.get(event.kind, 0) + 1
@@ -79,7 +80,7 @@ def summarize_recording(recording: Recording) -> RecordingSummary:
         leg=meta.get("leg"),
         samples=len(samples),
         duration_s=round(recording.duration_s, 3),
-        rate_hz=round(recording.rate_hz, 2) if len(samples) > 1 else 0.0,
+        rate_hz=round(rate_hz, 2) if len(samples) > 1 else 0.0,
         has_gyro=samples.has_gyro,
         gaps=gaps,
         missing_s=round(missing_s, 3),
