@@ -13,3 +13,20 @@ def test_the_pipeline_imports_no_presentation_or_radio_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_command_line_starts_without_the_signal_processing_stack() -> None:
+    # `repband --version`, `--help`, `scan` and `bands` need no counting code: scipy.signal alone
+    # takes about a second to import, which every command used to pay before parsing its options.
+    code = "import sys, cli; print(sorted(m for m in ('scipy.signal', 'sensor.pipeline') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_package_still_offers_its_public_names() -> None:
+    code = (
+        "import sensor; print(all(getattr(sensor, n) is not None for n in sensor.__all__), "
+        "set(sensor.__all__) <= set(dir(sensor)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True True"
