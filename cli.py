@@ -2,7 +2,7 @@
 
 All logic lives in the ``sensor`` package; this module only wires it up and
 turns :class:`sensor.errors.RepbandError` into one line on stderr and an exit
-code (1 bad data or device, 2 bad usage).
+code (1 bad data or device, 2 bad usage, 130 stopped by Ctrl-C before anything was kept).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional, TypeVar
 import typer
 
 from sensor import __version__
-from sensor.errors import RepbandError
+from sensor.errors import RepbandError, StoppedError
 
 app = typer.Typer(
     name="repband",
@@ -28,14 +28,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def friendly_errors(func: F) -> F:
-    """Turn Repband errors into one line on stderr and the error's exit code."""
+    """Turn Repband errors into one line on stderr and the error's exit code (a Ctrl-C stop is not called an error)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except RepbandError as exc:
-            typer.echo(f"repband: error: {exc}", err=True)
+            kind = "" if isinstance(exc, StoppedError) else "error: "
+            typer.echo(f"repband: {kind}{exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
@@ -185,7 +186,7 @@ def replay(
     from sensor.recording import read_recording
     from sensor.render.live import LiveView
     from sensor.render.tables import render_summary
-    from sensor.replay import interrupt_stops
+    from sensor.interrupts import interrupt_stops
     from sensor.replay import replay as run_replay
 
     recording = read_recording(path)
@@ -216,9 +217,9 @@ def scan(
     import asyncio
     import json
 
-    from sensor.ble.scan import scan as run_scan
+    from sensor.ble.scan import scan_until_interrupted
 
-    found = asyncio.run(run_scan(_scan_timeout(timeout)))
+    found = asyncio.run(scan_until_interrupted(_scan_timeout(timeout)))
     if as_json:
         typer.echo(json.dumps([f.to_json_dict() for f in found], indent=1))
         return
@@ -243,9 +244,12 @@ def pair(
     from sensor.ble.scan import FoundBand, find_band
     from sensor.ble.transport import probe
     from sensor.config import save_default_band
+    from sensor.interrupts import stop_on_interrupt
 
     async def connect_once() -> tuple[FoundBand, int | None]:
-        found = await find_band(target, _scan_timeout(timeout))
+        stop = asyncio.Event()
+        with stop_on_interrupt(stop):
+            found = await find_band(target, _scan_timeout(timeout), stop=stop)
         return found, await probe(found.device, found.protocol)
 
     found, battery = asyncio.run(connect_once())

@@ -2,7 +2,8 @@
 
 Every failure a user can cause or meet has its own class. Library code raises
 these; only ``cli.py`` turns them into a one-line message and an exit code
-(1 for bad data or a device problem, 2 for bad usage).
+(1 for bad data or a device problem, 2 for bad usage, 130 for a Ctrl-C stop
+that left nothing to keep).
 """
 
 from __future__ import annotations
@@ -59,3 +60,9 @@ class LinkLostError(RepbandError):
 
 class RadioUnavailableError(RepbandError):
     """The computer's Bluetooth radio or stack cannot be used (none present, off, or no permission)."""
+
+
+class StoppedError(RepbandError):
+    """The user stopped a command (Ctrl-C) before it had anything to keep (exit code 130, as for SIGINT)."""
+
+    exit_code = 130

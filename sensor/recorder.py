@@ -19,17 +19,16 @@ Three layers, each usable on its own:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import math
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sensor.errors import BandNotFoundError, RepbandError, UnsupportedSettingError, UsageError
+from sensor.errors import BandNotFoundError, RepbandError, StoppedError, UnsupportedSettingError, UsageError
+from sensor.interrupts import stop_on_interrupt
 from sensor.pipeline import Pipeline, PipelineConfig
 from sensor.recording.v1 import RecordingWriter, stored_block
 from sensor.session import LiveStatus, SessionResult
@@ -302,42 +301,6 @@ async def _stop_link(link: BandLink, consumer: asyncio.Task[None], facts: _LinkF
             await asyncio.wait({consumer})
 
 
-@contextlib.contextmanager
-def stop_on_interrupt(stop: asyncio.Event) -> Iterator[None]:
-    """Inside the block, the first Ctrl-C (SIGINT) or SIGTERM sets ``stop`` instead of killing the program.
-
-    Parameters
-    ----------
-    stop : asyncio.Event
-        Set by the first signal. The handlers are then removed, so a second
-        Ctrl-C interrupts as usual (a way out if the band stops answering).
-
-    Notes
-    -----
-    Must run inside the event loop's thread. Where the loop cannot take
-    signal handlers (Windows, a non-main thread) nothing is installed.
-    """
-    loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-
-    def on_signal() -> None:
-        stop.set()
-        while installed:
-            loop.remove_signal_handler(installed.pop())
-
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(signum, on_signal)
-        except (NotImplementedError, RuntimeError, ValueError):
-            break
-        installed.append(signum)
-    try:
-        yield
-    finally:
-        while installed:
-            loop.remove_signal_handler(installed.pop())
-
-
 @dataclass(frozen=True, kw_only=True)
 class RecordSettings:
     """What ``repband record`` was asked to do.
@@ -486,16 +449,67 @@ async def record_band(settings: RecordSettings, *, view: StatusView | None = Non
     LinkLostError
         The band could not be reached, or was lost mid-session (the message
         then says where the samples received so far were saved).
+    StoppedError
+        Ctrl-C came before the band was streaming; no file is written.
     """
-    from sensor.ble.transport import BandLink
-    from sensor.ble.virtual import backend_kwargs
     from sensor.ble.virtual.default import virtual_selected
 
     explicit_virtual = settings.band is not None and settings.band.strip().lower() == VIRTUAL_TARGET
     target = _target(settings.band, explicit_virtual or virtual_selected())
     path = settings.out or default_recording_path(settings.pipeline.exercise, datetime.now())
     check_writable(path)
-    found = await _find(target, settings.scan_timeout_s, backend_kwargs("scanner") if explicit_virtual else {})
+    pipeline = Pipeline(settings.pipeline)
+
+    def show_link(state: str) -> None:
+        if view is not None:
+            view.update(pipeline.status(), link=state)
+
+    stop = asyncio.Event()
+    with stop_on_interrupt(stop):
+        try:
+            found, link = await _connect(target, settings, stop, explicit_virtual, show_link)
+        except StoppedError as exc:
+            raise StoppedError(f"{exc}; nothing was recorded") from None
+        started_utc = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def metadata() -> dict[str, Any]:
+            rate_hz = link.session.rate_hz
+            return {
+                "band": found.band,
+                "model": found.model,
+                "name": found.name,
+                "address": found.address,
+                "rate_hz": None if rate_hz is None or not math.isfinite(rate_hz) else rate_hz,
+                "leg": settings.pipeline.leg,
+                "exercise": settings.pipeline.exercise,
+                "min_rom_deg": settings.pipeline.min_rom_deg,
+                "started_utc": started_utc,
+            }
+
+        recorder = Recorder(path, pipeline, metadata)
+        if view is not None:
+            view.update(recorder.status(), battery_percent=link.battery_percent, link="connected")
+        try:
+            result = await record_link(link, recorder, duration_s=settings.duration_s, stop=stop, view=view)
+        except RepbandError as exc:
+            saved = f"{recorder.samples_written} samples received before the failure are saved in {path}"
+            raise type(exc)(f"{exc}; {saved}") from None
+    return RecordOutcome(path, result, recorder.samples_written, found.name, link.decode_errors)
+
+
+async def _connect(
+    target: str | None,
+    settings: RecordSettings,
+    stop: asyncio.Event,
+    explicit_virtual: bool,
+    show_link: Callable[[str], None],
+) -> tuple[FoundBand, BandLink]:
+    """Find the band and connect, streaming; a Ctrl-C (``stop``) meanwhile ends it before anything is recorded."""
+    from sensor.ble.transport import BandLink
+    from sensor.ble.virtual import backend_kwargs
+
+    show_link(f"looking for {target or 'the virtual band'}")
+    found = await _find(target, settings.scan_timeout_s, stop, backend_kwargs("scanner") if explicit_virtual else {})
     if settings.rate_hz is not None:
         check_rate(settings.rate_hz, found.protocol.capabilities(found.advert), found.model)
     client_kwargs = backend_kwargs("client") if explicit_virtual else {}
@@ -506,34 +520,14 @@ async def record_band(settings: RecordSettings, *, view: StatusView | None = Non
         give_up_after_s=settings.give_up_after_s,
         **client_kwargs,
     )
+    show_link(f"connecting to {found.name or found.address}")
+    # Connecting is not cut short: a connection dropped half-way through GATT
+    # discovery can leave the band busy until it times out.
     await link.connect()
-    started_utc = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    def metadata() -> dict[str, Any]:
-        rate_hz = link.session.rate_hz
-        return {
-            "band": found.band,
-            "model": found.model,
-            "name": found.name,
-            "address": found.address,
-            "rate_hz": None if rate_hz is None or not math.isfinite(rate_hz) else rate_hz,
-            "leg": settings.pipeline.leg,
-            "exercise": settings.pipeline.exercise,
-            "min_rom_deg": settings.pipeline.min_rom_deg,
-            "started_utc": started_utc,
-        }
-
-    recorder = Recorder(path, Pipeline(settings.pipeline), metadata)
-    stop = asyncio.Event()
-    if view is not None:
-        view.update(recorder.status(), battery_percent=link.battery_percent, link="connected")
-    try:
-        with stop_on_interrupt(stop):
-            result = await record_link(link, recorder, duration_s=settings.duration_s, stop=stop, view=view)
-    except RepbandError as exc:
-        saved = f"{recorder.samples_written} samples received before the failure are saved in {path}"
-        raise type(exc)(f"{exc}; {saved}") from None
-    return RecordOutcome(path, result, recorder.samples_written, found.name, link.decode_errors)
+    if stop.is_set():
+        await link.stop()
+        raise StoppedError(f"stopped while connecting to {found.name or found.address}")
+    return found, link
 
 
 def _target(band: str | None, virtual: bool) -> str | None:
@@ -550,12 +544,16 @@ def _target(band: str | None, virtual: bool) -> str | None:
     raise UsageError("no band given and no default band saved: pass --band ADDRESS|NAME or run 'repband pair' once")
 
 
-async def _find(target: str | None, timeout_s: float, scanner_kwargs: dict[str, Any]) -> FoundBand:
+async def _find(
+    target: str | None, timeout_s: float, stop: asyncio.Event, scanner_kwargs: dict[str, Any]
+) -> FoundBand:
     from sensor.ble.scan import find_band, scan
 
     if target is not None:
-        return await find_band(target, timeout_s, **scanner_kwargs)
-    heard = await scan(timeout_s, **scanner_kwargs)
+        return await find_band(target, timeout_s, stop=stop, **scanner_kwargs)
+    heard = await scan(timeout_s, until=lambda band: True, stop=stop, **scanner_kwargs)
+    if stop.is_set():
+        raise StoppedError("stopped while looking for the virtual band")
     if not heard:
         raise BandNotFoundError("no virtual band heard on the emulated radio")
     return heard[0]

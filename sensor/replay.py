@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
 from sensor.errors import UsageError
@@ -91,34 +88,3 @@ def replay(
     played, whole = played_to_s - samples.start_s, samples.end_s - samples.start_s
     warning = f"replay stopped after {played:.1f} s of {whole:.1f} s: the rest was not counted"
     return replace(result, quality=replace(result.quality, warnings=(*result.quality.warnings, warning)))
-
-
-@contextlib.contextmanager
-def interrupt_stops() -> Iterator[Callable[[], bool]]:
-    """Inside the block, the first Ctrl-C (SIGINT) or SIGTERM is a request to stop, not an interruption.
-
-    Yields a callable telling whether the request came (pass it as
-    :func:`replay`'s ``stop``). The handlers are then put back, so a second
-    Ctrl-C interrupts as usual. Outside the main thread nothing is
-    installed: signals only reach that thread.
-    """
-    requested = threading.Event()
-    if threading.current_thread() is not threading.main_thread():
-        yield requested.is_set
-        return
-    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-
-    def restore() -> None:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-    def on_signal(signum: int, frame: object) -> None:
-        requested.set()
-        restore()
-
-    for signum in previous:
-        signal.signal(signum, on_signal)
-    try:
-        yield requested.is_set
-    finally:
-        restore()

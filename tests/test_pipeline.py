@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from sensor.errors import UsageError
 from sensor.pipeline import Pipeline, PipelineConfig, analyze_samples, config_for_recording
 from sensor.recording import read_recording
-from sensor.replay import interrupt_stops, replay
+from sensor.interrupts import interrupt_stops
+from sensor.replay import replay
 from sensor.session import SessionResult
 from sensor.synth import SimulationConfig, simulate
 from sensor.types import Event, SampleBlock

@@ -7,6 +7,8 @@ or, with ``REPBAND_BLE=virtual``, the emulated one.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +20,8 @@ from bleak.exc import BleakError
 from sensor.bands.base import Advert, BandProtocol, normalize_uuid
 from sensor.bands.registry import band_by_name, match_advert
 from sensor.ble.virtual import env_backend_kwargs
-from sensor.errors import BandNotFoundError, RadioUnavailableError
+from sensor.errors import BandNotFoundError, RadioUnavailableError, StoppedError
+from sensor.interrupts import stop_on_interrupt
 
 
 @dataclass(frozen=True)
@@ -73,13 +76,23 @@ def to_advert(device: BLEDevice, adv: AdvertisementData) -> Advert:
     )
 
 
-async def scan(timeout_s: float, **backend: Any) -> list[FoundBand]:
+async def scan(
+    timeout_s: float,
+    *,
+    until: Callable[[FoundBand], bool] | None = None,
+    stop: asyncio.Event | None = None,
+    **backend: Any,
+) -> list[FoundBand]:
     """Listen for advertisements and return the supported bands heard.
 
     Parameters
     ----------
     timeout_s : float
-        How long to listen, s.
+        Longest time to listen, s.
+    until : callable, optional
+        Stop listening as soon as a band for which this returns True is heard.
+    stop : asyncio.Event, optional
+        Stop listening when set (e.g. by Ctrl-C); the bands heard so far are returned.
     **backend
         Keyword arguments for ``BleakScanner`` (default: from the environment).
 
@@ -89,31 +102,61 @@ async def scan(timeout_s: float, **backend: Any) -> list[FoundBand]:
         Strongest signal first; bands no protocol recognises are left out.
     """
     kwargs = backend or env_backend_kwargs("scanner")
+    enough = asyncio.Event()
+
+    def on_advert(device: BLEDevice, adv: AdvertisementData) -> None:
+        if until is not None and not enough.is_set():
+            band = recognise(device, adv)
+            if band is not None and until(band):
+                enough.set()
+
     try:
-        heard = await BleakScanner.discover(timeout=timeout_s, return_adv=True, **kwargs)
+        scanner = BleakScanner(detection_callback=on_advert, **kwargs)
+        async with scanner:
+            await _first_of((enough, stop), timeout_s)
     except (BleakError, OSError) as exc:
         # No adapter, Bluetooth off, or no system Bluetooth service: say so in one line.
         raise RadioUnavailableError(
             f"cannot use the Bluetooth radio ({type(exc).__name__}: {exc or 'unavailable'}); "
             "to try Repband without a band, set REPBAND_BLE=virtual"
         ) from None
-    found = []
-    for device, adv in heard.values():
-        advert = to_advert(device, adv)
-        protocol = match_advert(advert)
-        if protocol is not None:
-            found.append(
-                FoundBand(
-                    name=advert.name or "",
-                    address=device.address,
-                    band=protocol.name,
-                    rssi=advert.rssi,
-                    model=protocol.model(advert),
-                    device=device,
-                    advert=advert,
-                )
-            )
+    heard = scanner.discovered_devices_and_advertisement_data.values()
+    found = [band for band in (recognise(device, adv) for device, adv in heard) if band is not None]
     return sorted(found, key=lambda f: -(f.rssi if f.rssi is not None else -999))
+
+
+async def _first_of(events: tuple[asyncio.Event | None, ...], timeout_s: float) -> None:
+    """Wait until one of the events (None: never) is set or ``timeout_s`` (s) has passed."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events if event is not None]
+    try:
+        await asyncio.wait(waits, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+
+
+def recognise(device: BLEDevice, adv: AdvertisementData) -> FoundBand | None:
+    """The band an advertisement comes from, or None if no supported protocol recognises it."""
+    advert = to_advert(device, adv)
+    protocol = match_advert(advert)
+    if protocol is None:
+        return None
+    return FoundBand(
+        name=advert.name or "",
+        address=device.address,
+        band=protocol.name,
+        rssi=advert.rssi,
+        model=protocol.model(advert),
+        device=device,
+        advert=advert,
+    )
+
+
+async def scan_until_interrupted(timeout_s: float, **backend: Any) -> list[FoundBand]:
+    """:func:`scan` for ``timeout_s`` (s), where Ctrl-C ends the listening early and keeps what was heard."""
+    stop = asyncio.Event()
+    with stop_on_interrupt(stop):
+        return await scan(timeout_s, stop=stop, **backend)
 
 
 def pick(target: str, found: list[FoundBand]) -> FoundBand:
@@ -139,15 +182,20 @@ def pick(target: str, found: list[FoundBand]) -> FoundBand:
     raise BandNotFoundError(f"no band matches {target!r}; found: {heard}")
 
 
-async def find_band(target: str, timeout_s: float, **backend: Any) -> FoundBand:
+async def find_band(target: str, timeout_s: float, *, stop: asyncio.Event | None = None, **backend: Any) -> FoundBand:
     """Scan, then :func:`pick` the band ``target`` names (address or name).
+
+    The scan ends as soon as the band with address ``target`` is heard; a
+    name is looked for the whole ``timeout_s``, as another band may carry it too.
 
     Parameters
     ----------
     target : str
         Address (case-insensitive) or name (exact, or a fragment unique among the bands found).
     timeout_s : float
-        Scan duration, s.
+        Longest scan, s.
+    stop : asyncio.Event, optional
+        Give up when set (e.g. by Ctrl-C).
     **backend
         Keyword arguments for ``BleakScanner`` (default: from the environment).
 
@@ -155,8 +203,14 @@ async def find_band(target: str, timeout_s: float, **backend: Any) -> FoundBand:
     ------
     BandNotFoundError
         No band, or more than one, matches.
+    StoppedError
+        ``stop`` was set before the band was found.
     """
-    return pick(target, await scan(timeout_s, **backend))
+    wanted = target.strip().lower()
+    found = await scan(timeout_s, until=lambda band: band.address.lower() == wanted, stop=stop, **backend)
+    if stop is not None and stop.is_set():
+        raise StoppedError(f"stopped while looking for {target!r}")
+    return pick(target, found)
 
 
 async def resolve_target(target: str, timeout_s: float, **backend: Any) -> tuple[BLEDevice, BandProtocol]:

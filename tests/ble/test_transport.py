@@ -7,13 +7,13 @@ import asyncio
 import numpy as np
 import pytest
 
-from sensor.ble.scan import resolve_target, scan
+from sensor.ble.scan import find_band, resolve_target, scan
 from sensor.ble.transport import BandLink
 from sensor.ble.virtual import backend_kwargs
 from sensor.ble.virtual.faults import MalformedKind, force_disconnect, inject_malformed_frame
 from sensor.ble.virtual.polar import VirtualPolarBand
 from sensor.ble.virtual.radio import VirtualRadio
-from sensor.errors import BandNotFoundError
+from sensor.errors import BandNotFoundError, StoppedError
 from sensor.types import Event, SampleBlock
 
 from ble_helpers import TrivialPeripheral, motion_source, run
@@ -102,6 +102,46 @@ def test_unknown_or_ambiguous_target_is_band_not_found(target: str, message: str
     with pytest.raises(BandNotFoundError, match=message) as info:
         run(scenario())
     assert "Polar Sense 0A1B2C3D" in str(info.value)
+
+
+def test_finding_a_band_by_address_ends_the_scan_when_it_is_heard() -> None:
+    async def scenario() -> tuple[str, float]:
+        bands = [_band(device_id="0A1B2C3D"), _band(device_id="99887766")]
+        async with VirtualRadio(bands) as radio:
+            await radio.start()
+            began = asyncio.get_running_loop().time()
+            found = await find_band("a0:9e:1a:1b:2c:3d", 30.0, **backend_kwargs("scanner", radio))
+            return found.address, asyncio.get_running_loop().time() - began
+
+    address, took_s = run(scenario(), timeout_s=60.0)
+    assert address == "A0:9E:1A:1B:2C:3D"
+    # Nowhere near the 30 s allowed: the first advertisement ends it.
+    assert took_s < 10.0
+
+
+def test_stop_ends_a_scan_early_with_the_bands_heard_so_far() -> None:
+    async def scenario() -> tuple[list[str], float]:
+        async with VirtualRadio([_band(device_id="0A1B2C3D")]) as radio:
+            stop = asyncio.Event()
+            asyncio.get_running_loop().call_later(1.0, stop.set)
+            began = asyncio.get_running_loop().time()
+            found = await scan(30.0, stop=stop, **backend_kwargs("scanner", radio))
+            return [f.address for f in found], asyncio.get_running_loop().time() - began
+
+    addresses, took_s = run(scenario(), timeout_s=60.0)
+    assert addresses == ["A0:9E:1A:1B:2C:3D"]
+    assert 1.0 <= took_s < 10.0
+
+
+def test_stop_while_looking_for_a_band_is_a_stop_not_a_missing_band() -> None:
+    async def scenario() -> None:
+        async with VirtualRadio([_band(device_id="0A1B2C3D")]) as radio:
+            stop = asyncio.Event()
+            asyncio.get_running_loop().call_later(0.5, stop.set)
+            await find_band("11:22:33:44:55:66", 30.0, stop=stop, **backend_kwargs("scanner", radio))
+
+    with pytest.raises(StoppedError, match="stopped while looking for '11:22:33:44:55:66'"):
+        run(scenario(), timeout_s=60.0)
 
 
 def test_link_streams_every_sample_the_band_sent() -> None:

@@ -45,6 +45,18 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def start_record(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    """Start ``repband record ARGS`` on the virtual band at twice real time, output piped."""
+    return subprocess.Popen(
+        [REPBAND, "record", *args],
+        cwd=tmp_path,
+        env=virtual_env(tmp_path, speed=2.0),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def assert_complete(path: Path) -> int:
     """The file is closed cleanly (every line ended, nothing cut) and reads back; return its sample count."""
     assert path.read_bytes().endswith(b"\n")
@@ -84,14 +96,7 @@ def test_record_for_a_duration_prints_the_summary_and_where_the_file_is(tmp_path
 
 def test_ctrl_c_stops_cleanly_and_leaves_a_complete_file(tmp_path: Path) -> None:
     out = tmp_path / "interrupted.csv"
-    process = subprocess.Popen(
-        [REPBAND, "record", "--exercise", "clamshell", "--timeout", "0.3", "--out", str(out)],
-        cwd=tmp_path,
-        env=virtual_env(tmp_path, speed=2.0),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start_record(tmp_path, "--exercise", "clamshell", "--timeout", "0.3", "--out", str(out))
     try:
         deadline = time.monotonic() + 30
         while not (out.exists() and len(read_recording(out).samples) > 0):
@@ -108,6 +113,22 @@ def test_ctrl_c_stops_cleanly_and_leaves_a_complete_file(tmp_path: Path) -> None
     assert assert_complete(out) > 0
     assert SUMMARY.search(stdout) is not None
     assert f"recording saved to {out}" in stdout
+
+
+def test_ctrl_c_while_looking_for_the_band_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "never.csv"
+    process = start_record(tmp_path, "--band", "11:22:33:44:55:66", "--timeout", "60", "--out", str(out))
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "link: looking for 11:22:33:44:55:66"
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130
+    assert stderr == "repband: stopped while looking for '11:22:33:44:55:66'; nothing was recorded\n"
+    assert not out.exists()
 
 
 def test_explicit_virtual_band_needs_no_environment(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,7 +157,9 @@ def test_bad_input_is_one_line_and_leaves_no_recording(env: Path, args: list[str
     (env / "taken.csv").write_text("not mine\n")
     result = runner.invoke(app, ["record", "-e", "clamshell", "--timeout", "0.3", *args])
     assert result.exit_code == code, result.output
-    assert result.output.count("\n") == 1 and message in result.output
+    # One line on stderr; stdout may have shown the search for the band.
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert "Traceback" not in result.output
     assert not (env / "recordings").exists() or not list((env / "recordings").iterdir())
     assert (env / "taken.csv").read_text() == "not mine\n"
 
