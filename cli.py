@@ -327,8 +327,21 @@ def bands() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: a command-line mistake (unknown option, unparsable value) is one line too."""
+    import sys
+
+    try:
+        code = app(prog_name="repband", standalone_mode=False)
+    except typer.TyperException as exc:
+        # Typer's own usage errors would otherwise print the usage and a framed box.
+        message = exc.format_message().rstrip(".")
+        if message:  # empty after the help shown for a bare `repband`
+            command = getattr(getattr(exc, "ctx", None), "command_path", "repband")
+            typer.echo(f"repband: error: {message}; see '{command} --help'", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

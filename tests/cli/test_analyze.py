@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cli import app
+from cli import app, main
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
 DEMO = RECORDINGS / "clamshell-demo.csv"
@@ -122,6 +122,39 @@ def test_bad_input_is_one_line_and_an_exit_code(args: list[str], code: int, word
     assert result.exit_code == code
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("repband: error:") and words in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "words"),
+    [
+        (["analyze", str(DEMO), "--bogus"], 2, "No such option: --bogus; see 'repband analyze --help'"),
+        (["replay", str(DEMO), "--speed", "fast"], 2, "Invalid value for '--speed'"),
+        (["analyse", str(DEMO)], 2, "No such command 'analyse'"),
+        (["analyze"], 2, "Missing argument"),
+        (["analyze", "missing.csv"], 1, "no such file"),
+    ],
+)
+def test_the_entry_point_gives_command_line_mistakes_one_line_too(
+    args: list[str], code: int, words: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["repband", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == code
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    lines = printed.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("repband: error: ") and words in lines[0]
+
+
+def test_the_entry_point_exits_0_after_a_command_that_succeeds(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["repband", "analyze", str(DEMO), "--json"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 0
+    assert json.loads(capsys.readouterr().out)["count"] > 0
 
 
 def test_a_corrupt_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
