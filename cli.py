@@ -249,9 +249,11 @@ def pair(
     async def connect_once() -> tuple[FoundBand, int | None]:
         stop = asyncio.Event()
         with stop_on_interrupt(stop):
-            found = await find_band(target, _scan_timeout(timeout), stop=stop)
+            found = await find_band(target, timeout_s, stop=stop)
         return found, await probe(found.device, found.protocol)
 
+    timeout_s = _scan_timeout(timeout)
+    typer.echo(f"looking for {target!r} (up to {timeout_s:g} s; Ctrl-C stops)")
     found, battery = asyncio.run(connect_once())
     caps = found.protocol.capabilities(found.advert)
     path = save_default_band(found.address, found.name, found.band)

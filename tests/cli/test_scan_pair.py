@@ -45,8 +45,9 @@ def test_pair_by_name_fragment_saves_the_default_band(env: Path) -> None:
 def test_pair_wrong_address_is_one_line_exit_1(env: Path) -> None:
     result = runner.invoke(app, ["pair", "11:22:33:44:55:66", "--timeout", "0.3"])
     assert result.exit_code == 1
-    assert result.output.strip().count("\n") == 0
-    assert "no band matches '11:22:33:44:55:66'" in result.output
+    assert result.stdout == "looking for '11:22:33:44:55:66' (up to 0.3 s; Ctrl-C stops)\n"
+    assert result.stderr.strip().count("\n") == 0
+    assert "no band matches '11:22:33:44:55:66'" in result.stderr
     assert not (env / "config.json").exists()
 
 
