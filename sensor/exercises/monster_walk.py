@@ -120,10 +120,23 @@ class MonsterWalkParams:
         The peak that opens a bout ends a stride of the banded leg when it
         rises at least this share of the next stride's swing above the
         valley that follows it.
+    opening_power_share : float
+        It does too when the swing-band acceleration power over the half
+        stride before it is at least this share of the power over the
+        stride after it: the legs were already stepping (the band travels
+        with the foot in the air), where sinking into the squat or standing
+        is quieter. A peak that ended a stride already counted never opens
+        a bout with one (0 disables).
     min_squat_deg, max_squat_deg : float
         Range of the thigh's slow inclination from the standing posture that
         counts as a squat, deg (see :meth:`MonsterWalkCounter._squat_deg`):
         walking upright stays below, sitting and lying above.
+    squat_hysteresis_deg : float
+        Once a bout is under way, a turning point ends it only this far below
+        ``min_squat_deg``, deg. People squatting 14-16 deg deep dip below 14
+        deg now and then (13.6 deg at a peak of a brisk generated set, 13.9
+        deg at the last valley of a clean one), which ended the bout mid-set;
+        ordinary walking stays below 12.2 deg at 99 % of its turning points.
     posture : PostureParams
         The thigh axis and the standing posture (see :mod:`sensor.exercises.posture`).
     wiggle : float
@@ -169,7 +182,9 @@ class MonsterWalkParams:
     max_drift_deg: float = 15.0
     confirm_strides: int = 1
     opening_share: float = 0.8
+    opening_power_share: float = 0.5
     min_squat_deg: float = 14.0
+    squat_hysteresis_deg: float = 2.0
     max_squat_deg: float = 75.0
     posture: PostureParams = field(default_factory=PostureParams)
     wiggle: float = 0.6
@@ -245,6 +260,8 @@ class MonsterWalkCounter:
         self._power_keep = round(_POWER_HISTORY_S * rate_hz)
         # Other-leg steps (start s, end s, direction) inferred before they end; a gap does not cancel them.
         self._ahead: list[tuple[float, float, str]] = []
+        # Peak that ended the last stride reported, s; kept across gaps, as those strides stay counted.
+        self._counted_until_s = -np.inf
         self._restart()
 
     def _restart(self) -> None:
@@ -387,7 +404,9 @@ class MonsterWalkCounter:
                     and drift <= p.max_drift_deg)
         opening = not self._in_bout and not self._bout
         # The peak before this stride ends a stride too if the bout opens at it (see _opening_stride).
-        opens_with_stride = opening_deg >= a_valley + p.opening_share * swing
+        # Never a stride already counted: a bout that ended at this peak may open again at it.
+        opens_with_stride = stride[0] > self._counted_until_s + 0.5 * period and (
+            opening_deg >= a_valley + p.opening_share * swing or self._stepping_before(stride[0], period, t_s))
         # The first stride after the opening peak may end early too, before there is a period to
         # measure it by: the shortest stride's share stands in for the bout's.
         reference = self._period if self._in_bout else p.min_period_s
@@ -451,6 +470,7 @@ class MonsterWalkCounter:
         more: walking forward the inclination rises, backward it falls.
         """
         self._evidence += sum(stride[4] for stride in strides)
+        self._counted_until_s = strides[-1][2]
         p = self.params
         if self._evidence >= 0.0:
             # The swing closes the stride, so the other leg steps in the next one: where the next
@@ -462,6 +482,16 @@ class MonsterWalkCounter:
         # edge: the swing takes a fixed share of the stride from the peak that opens it.
         return [(opened + p.backward_shift_s, opened + p.backward_shift_s + p.backward_swing_share * period, period,
                  "backward") for opened, _, _, period, _ in strides]
+
+    def _stepping_before(self, peak_s: float, period_s: float, next_peak_s: float) -> bool:
+        """Whether the band moved in the half stride before the peak at ``peak_s`` (s) as in the stride after it.
+
+        The stride after it lasts ``period_s`` (s), up to ``next_peak_s``
+        (s); see ``opening_power_share``.
+        """
+        share = self.params.opening_power_share
+        after = self._mean_power(peak_s, next_peak_s)
+        return share > 0.0 and after > 0.0 and self._mean_power(peak_s - 0.5 * period_s, peak_s) >= share * after
 
     def _mean_power(self, start_s: float, end_s: float) -> float:
         """Mean power of the swing-band acceleration from ``start_s`` to ``end_s`` (s), (m/s²)²."""
@@ -530,7 +560,8 @@ class MonsterWalkCounter:
             self._shock = max(self._shock, float(shock[done:j + 1].max(initial=0.0)))
             done = j + 1
             self._turns = [*self._turns[-1:], (t_s, angle)]
-            if not p.min_squat_deg <= self._squat_deg(t_s, mean[j], axis_code[j]) <= p.max_squat_deg:
+            least_deg = p.min_squat_deg - (p.squat_hysteresis_deg if self._in_bout else 0.0)
+            if not least_deg <= self._squat_deg(t_s, mean[j], axis_code[j]) <= p.max_squat_deg:
                 steps += self._close_bout()
             elif kind > 0:
                 steps += self._stride(t_s, angle, self._shock, mean[j])
