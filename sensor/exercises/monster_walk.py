@@ -121,12 +121,13 @@ class MonsterWalkParams:
         rises at least this share of the next stride's swing above the
         valley that follows it.
     opening_power_share : float
-        It does too when the swing-band acceleration power over the half
-        stride before it is at least this share of the power over the
-        stride after it: the legs were already stepping (the band travels
-        with the foot in the air), where sinking into the squat or standing
-        is quieter. A peak that ended a stride already counted never opens
-        a bout with one (0 disables).
+        It does too when, in the stride period before it, a foot lands
+        (a shock of at least ``min_shock``) in the first half and the
+        swing-band acceleration power over the second half is at least this
+        share of the power over the stride after it: the legs were already
+        stepping (the band travels with the foot in the air), where sinking
+        into the squat is quieter and lands no foot. A peak that ended a
+        stride already counted never opens a bout with one (0 disables).
     min_squat_deg, max_squat_deg : float
         Range of the thigh's slow inclination from the standing posture that
         counts as a squat, deg (see :meth:`MonsterWalkCounter._squat_deg`):
@@ -271,6 +272,9 @@ class MonsterWalkCounter:
         self._power_total = 0.0
         self._power_t = np.empty(0)
         self._power_cum = np.empty(0)
+        # Recent shocks (m/s²) and their times (s), as far back as the power history.
+        self._shock_t = np.empty(0)
+        self._shock_v = np.empty(0)
         self._evidence = 0.0  # sum of the bout's reported strides' power log ratios: > 0 walking forward
         self._posture.reset()
         self._held = np.empty((0, 3))  # last samples of the running-median window
@@ -484,14 +488,18 @@ class MonsterWalkCounter:
                  "backward") for opened, _, _, period, _ in strides]
 
     def _stepping_before(self, peak_s: float, period_s: float, next_peak_s: float) -> bool:
-        """Whether the band moved in the half stride before the peak at ``peak_s`` (s) as in the stride after it.
+        """Whether the stride before the peak at ``peak_s`` (s) looks walked: a foot strike, then a swing.
 
-        The stride after it lasts ``period_s`` (s), up to ``next_peak_s``
-        (s); see ``opening_power_share``.
+        The stride after the peak lasts ``period_s`` (s), up to
+        ``next_peak_s`` (s); see ``opening_power_share``.
         """
-        share = self.params.opening_power_share
+        p = self.params
         after = self._mean_power(peak_s, next_peak_s)
-        return share > 0.0 and after > 0.0 and self._mean_power(peak_s - 0.5 * period_s, peak_s) >= share * after
+        if not (p.opening_power_share > 0.0 and after > 0.0):
+            return False
+        landed = (self._shock_t >= peak_s - period_s) & (self._shock_t <= peak_s - 0.5 * period_s)
+        return (bool(landed.any()) and float(self._shock_v[landed].max()) >= p.min_shock
+                and self._mean_power(peak_s - 0.5 * period_s, peak_s) >= p.opening_power_share * after)
 
     def _mean_power(self, start_s: float, end_s: float) -> float:
         """Mean power of the swing-band acceleration from ``start_s`` to ``end_s`` (s), (m/s²)²."""
@@ -548,7 +556,10 @@ class MonsterWalkCounter:
         u, shock = self._gravity_direction(block.acc)
         if len(u) == 0:
             return []
-        t = block.t[len(block) - len(u):] - (self._median_n // 2) / self.rate_hz - self._lag_s
+        centre = block.t[len(block) - len(u):] - (self._median_n // 2) / self.rate_hz
+        self._shock_t = np.concatenate((self._shock_t[-self._power_keep :], centre))
+        self._shock_v = np.concatenate((self._shock_v[-self._power_keep :], shock))
+        t = centre - self._lag_s
         s, dev, mean, axis_code = self._inclination(u)
         self._posture.observe(t, u)
         amplitude = self._amplitude.push(np.abs(dev)[:, None])[:, 0]

@@ -64,6 +64,17 @@ def test_a_first_stride_hidden_in_sinking_into_the_squat_is_counted(seed: int, r
     assert len(count(lambda: MonsterWalkCounter(GRID_HZ, quiet), rec.samples)) == 10
 
 
+@pytest.mark.parametrize("seed, rate_hz, tempo_s", [(707, 100.0, 0.54), (759, 25.0, 0.58)])
+def test_no_stride_is_found_before_a_walk_that_starts_at_the_bottom_of_the_squat(seed: int, rate_hz: float,
+                                                                                 tempo_s: float) -> None:
+    # The first step begins just before the peak that opens the bout, so the half stride before
+    # that peak is as lively as a swing; but no foot landed before it (14 of 12 steps counted
+    # when the power alone decided).
+    rec = simulate(SimulationConfig(exercise="monster-walk", reps=12, seed=seed, tempo_s=tempo_s, rate_hz=rate_hz,
+                                    drop_rate=0.0))
+    assert len(count(monster, rec.samples)) == rec.truth.count == 12
+
+
 def test_a_bout_that_opens_again_never_counts_a_stride_twice() -> None:
     # Without the squat gate's hysteresis this set's bout ends at its last valley and opens again at the
     # peak that ended a stride already counted; that stride must not come back as its opening one.
