@@ -8,6 +8,7 @@ code (1 bad data or device, 2 bad usage, 130 stopped by Ctrl-C before anything w
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
 
@@ -330,8 +331,6 @@ def bands() -> None:
 
 def main() -> None:
     """Console-script entry point: a command-line mistake (unknown option, unparsable value) is one line too."""
-    import sys
-
     try:
         code = app(prog_name="repband", standalone_mode=False)
     except typer.TyperException as exc:

@@ -497,9 +497,13 @@ class MonsterWalkCounter:
         after = self._mean_power(peak_s, next_peak_s)
         if not (p.opening_power_share > 0.0 and after > 0.0):
             return False
-        landed = (self._shock_t >= peak_s - period_s) & (self._shock_t <= peak_s - 0.5 * period_s)
-        return (bool(landed.any()) and float(self._shock_v[landed].max()) >= p.min_shock
-                and self._mean_power(peak_s - 0.5 * period_s, peak_s) >= p.opening_power_share * after)
+        landed = self._largest_shock(peak_s - period_s, peak_s - 0.5 * period_s) >= p.min_shock
+        return landed and self._mean_power(peak_s - 0.5 * period_s, peak_s) >= p.opening_power_share * after
+
+    def _largest_shock(self, start_s: float, end_s: float) -> float:
+        """Largest shock from ``start_s`` to ``end_s`` (s) in the recent history, m/s² (0 if none)."""
+        begin, end = np.searchsorted(self._shock_t, (start_s, end_s), side="left")
+        return float(self._shock_v[begin:end].max(initial=0.0))
 
     def _mean_power(self, start_s: float, end_s: float) -> float:
         """Mean power of the swing-band acceleration from ``start_s`` to ``end_s`` (s), (m/s²)²."""
@@ -557,6 +561,7 @@ class MonsterWalkCounter:
         if len(u) == 0:
             return []
         centre = block.t[len(block) - len(u):] - (self._median_n // 2) / self.rate_hz
+        # Shocks are kept as far back as the power: the stride before a bout's opening peak.
         self._shock_t = np.concatenate((self._shock_t[-self._power_keep :], centre))
         self._shock_v = np.concatenate((self._shock_v[-self._power_keep :], shock))
         t = centre - self._lag_s
