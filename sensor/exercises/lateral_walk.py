@@ -64,6 +64,10 @@ def _lateral_swing() -> SwingParams:
         bout_swings=2,
         # Steps reported 0.5 s after they end instead of 0.8 s (median); counts barely change.
         settle_in_bout=True,
+        # A swing two cycles apart from the last, where the input lost at least half of the span the
+        # rhythm puts it in: of such swings on our sweep and 120 held-out sets, 10 of 10 over half
+        # lost were true steps, 7 of 11 below half were not.
+        lost_cover=0.5,
         small_restarts=True,
         min_opening_excursion_deg=6.0,
         # Lying down in stages moved one person's thigh twice, 0.7 s apart, 0.2 s after a movement

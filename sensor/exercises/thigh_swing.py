@@ -46,7 +46,10 @@ axes: only rotation-invariant quantities are measured.
    Later swings of the bout are reported as soon as they are settled. A
    period of about two is one missed swing (a packet gap cut it short): the
    bout goes on, and a burst skipped in between that fits the rhythm is
-   taken as that swing. A bout's first period, with nothing to compare it
+   taken as that swing; with none, the swing is inferred when data bridged
+   across holes in the input covers at least ``lost_cover`` of the span the
+   rhythm puts it in (the thigh swung there unseen), and never where data
+   was received. A bout's first period, with nothing to compare it
    with, is likewise two when a burst of a swing's size that could not open
    the bout splits it into two fitting halves. A burst far too early for
    the next cycle of a settled bout is ignored rather than breaking it.
@@ -237,6 +240,10 @@ class SwingParams:
         Smallest autocorrelation (0–1) of that peak for the rhythm to count.
     batch_s : float
         Length of the grid-aligned micro-batches the signal maths runs on, s.
+    lost_cover : float
+        A swing a bout missed two cycles apart is inferred when data bridged
+        across holes in the input covers at least this share of where the
+        rhythm puts it (see :meth:`SwingBouts._lost_swing`; 0 disables).
     loop_signal : bool
         Detect bursts on the rate of the loop area (deg²/s, thresholds in
         the same units) instead of the angular speed.
@@ -279,6 +286,7 @@ class SwingParams:
     period_refractory: float = 0.0
     min_refractory_s: float = 0.3
     split_dip_fraction: float = 0.0
+    lost_cover: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +319,9 @@ class Swing:
     rate_dps : float
         RMS angular rate of the thigh over the swing, deg/s (0 without a
         gyroscope).
+    lost : tuple of (float, float)
+        Stretches of the ``max_period_s`` before the peak that data bridged
+        across holes in the input filled, (first, last bridged grid sample) s.
     """
 
     start_s: float
@@ -321,6 +332,7 @@ class Swing:
     excursion_deg: float
     turn_deg: float = 0.0
     rate_dps: float = 0.0
+    lost: tuple[tuple[float, float], ...] = ()
 
 
 def _refractory_for(params: SwingParams, period_s: float | None) -> float:
@@ -435,7 +447,7 @@ class SwingBouts:
             cycles = self._cycles(period)
             missed = None
             if cycles == 2:
-                missed = self._missed_swing(bout[-1], swing, p.lookback_fraction)
+                missed = self._missed_swing(bout[-1], swing, p.lookback_fraction) or self._lost_swing(bout[-1], swing)
             elif not self._periods and period >= 2 * p.min_period_s:
                 # A bout's first period has nothing to compare with. When it holds a swing the bout
                 # would count but that could not open one (just short of the opening excursion),
@@ -609,6 +621,34 @@ class SwingBouts:
             and self._in_rhythm(after.peak_s - s.peak_s, half)
         ]
         return max(fits, key=lambda s: s.peak_speed_dps, default=None)
+
+    def _lost_swing(self, before: Swing, after: Swing) -> Swing | None:
+        """The swing between ``before`` and ``after``, two cycles apart, whose data a hole in the input lost.
+
+        The rhythm puts the missed swing midway, shaped like its neighbours;
+        when data bridged across holes covers at least ``lost_cover`` of
+        that span, the thigh swung there unseen and the swing is inferred.
+        Nothing is inferred where data was received.
+        """
+        p = self.params
+        if p.lost_cover <= 0.0:
+            return None
+        pair = (before, after)
+        middle = 0.5 * (before.peak_s + after.peak_s)
+        start = middle - statistics.fmean(s.peak_s - s.start_s for s in pair)
+        end = middle + statistics.fmean(s.end_s - s.peak_s for s in pair)
+        lost = sum(max(0.0, min(last, end) - max(first, start)) for first, last in after.lost)
+        if lost < p.lost_cover * (end - start):
+            return None
+        return Swing(
+            start_s=start,
+            end_s=end,
+            peak_s=middle,
+            peak_speed_dps=min(s.peak_speed_dps for s in pair),
+            area=statistics.fmean(s.area for s in pair),
+            excursion_deg=min(s.excursion_deg for s in pair),
+            rate_dps=statistics.fmean(s.rate_dps for s in pair),
+        )
 
     def _look_back(self) -> list[Swing]:
         """Unreported swings before the just-confirmed bout that fit its rhythm, oldest first."""
@@ -931,8 +971,17 @@ class SwingDetector:
             excursion_deg=self._clear_excursion_deg(h, i0, i1, floor),
             turn_deg=float(np.ptp(h[i0 : i1 + 1, _YAW])),
             rate_dps=self._rms_rate_dps(h, lead, i1),
+            lost=self._bridged_runs(h, floor, c),
         )
         return self._bouts.add(swing)
+
+    @staticmethod
+    def _bridged_runs(h: FloatArray, i0: int, i1: int) -> tuple[tuple[float, float], ...]:
+        """Runs of bridged samples between history indices ``i0`` and ``i1``: (first, last) times, s."""
+        flags = np.diff(h[i0 : i1 + 1, _BRIDGED], prepend=h[i0 - 1, _BRIDGED] if i0 > 0 else 0.0) > 0
+        edges = np.flatnonzero(np.diff(np.concatenate(([False], flags, [False])).astype(np.int8)))
+        t = h[i0 : i1 + 1, _T]
+        return tuple((float(t[a]), float(t[b - 1])) for a, b in zip(edges[::2], edges[1::2]))
 
     def _clear_excursion_deg(self, h: FloatArray, i0: int, i1: int, floor: int) -> float:
         """Largest deviation (deg) between history indices ``i0`` and ``i1`` of the samples clear of bridged data.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -66,6 +68,28 @@ def test_a_swing_cut_short_by_a_gap_is_taken_when_its_cycle_is_otherwise_empty()
     out = feed(swings)
     assert reported(out) == [s.peak_s for s in swings]
     assert out[6] == [swings[5].peak_s, swings[6].peak_s]
+
+
+def test_a_swing_whose_data_a_hole_lost_is_inferred_from_the_rhythm() -> None:
+    swings = walk(10)
+    lost = swings.pop(5)
+    # Data bridged across a hole in the input covers three quarters of where the rhythm puts the swing.
+    swings[5] = replace(swings[5], lost=((lost.start_s + 0.1, lost.end_s),))
+    out = feed(swings)
+    assert reported(out) == pytest.approx([s.peak_s for s in walk(10)])
+    inferred = out[5][0]
+    assert out[5] == pytest.approx([lost.peak_s, swings[5].peak_s]) and inferred == pytest.approx(lost.peak_s)
+
+
+@pytest.mark.parametrize("hole", [None, (0.25, 0.4), (-0.5, -0.25)])
+def test_no_swing_is_inferred_where_data_was_received(hole: tuple[float, float] | None) -> None:
+    # No hole, a hole over less than half of the swing's span, or one before it: the person may have
+    # paused for a cycle, so the miss is not counted (the bout goes on).
+    swings = walk(10)
+    lost = swings.pop(5)
+    if hole is not None:
+        swings[5] = replace(swings[5], lost=((lost.start_s + hole[0], lost.start_s + hole[1]),))
+    assert reported(feed(swings)) == [s.peak_s for s in swings]
 
 
 def test_a_quick_extra_movement_inside_a_walk_is_ignored() -> None:
