@@ -121,6 +121,10 @@ _SESSIONS = {
     "two sets": simulate(SimulationConfig(exercise="lateral-walk", reps=10, sets=2, seed=0, rate_hz=52)).samples,
     # Brisk cycles: two bursts within the refractory gap are kept apart at a dip between them.
     "a brisk set": simulate(SimulationConfig(exercise="lateral-walk", reps=12, seed=2, rate_hz=52, tempo_s=0.72)).samples,
+    # 15 % of packets lost: a step is inferred inside a hole, from the bridged samples before a swing.
+    "packet loss": simulate(SimulationConfig(exercise="lateral-walk", reps=11, seed=716, rate_hz=25.0,
+                                             has_gyro=False, drop_rate=0.15, mount_rotation_deg=252.0,
+                                             noise_scale=1.45, lead_in=False, fidget=False)).samples,
     # Walking strides (not steps, with a gyroscope) before a set: the bouts used up unreported.
     "walk, then a set": simulate_session(
         [SimulationConfig(exercise="walk-forward", duration_s=20.0, rate_hz=52, has_gyro=True),
