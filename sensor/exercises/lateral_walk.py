@@ -64,7 +64,7 @@ def _lateral_swing() -> SwingParams:
         bout_swings=2,
         # Steps reported 0.5 s after they end instead of 0.8 s (median); counts barely change.
         settle_in_bout=True,
-        # A swing two cycles apart from the last, where the input lost at least half of the span the
+        # A swing missed between two of a walk, where the input lost at least half of the span the
         # rhythm puts it in: of such swings on our sweep and 120 held-out sets, 10 of 10 over half
         # lost were true steps, 7 of 11 below half were not.
         lost_cover=0.5,

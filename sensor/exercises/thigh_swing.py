@@ -49,7 +49,8 @@ axes: only rotation-invariant quantities are measured.
    taken as that swing; with none, the swing is inferred when data bridged
    across holes in the input covers at least ``lost_cover`` of the span the
    rhythm puts it in (the thigh swung there unseen), and never where data
-   was received. A bout's first period, with nothing to compare it
+   was received. A period of about three whose two missing swings both lie
+   in holes is inferred the same way. A bout's first period, with nothing to compare it
    with, is likewise two when a burst of a swing's size that could not open
    the bout splits it into two fitting halves. A burst far too early for
    the next cycle of a settled bout is ignored rather than breaking it.
@@ -241,9 +242,10 @@ class SwingParams:
     batch_s : float
         Length of the grid-aligned micro-batches the signal maths runs on, s.
     lost_cover : float
-        A swing a bout missed two cycles apart is inferred when data bridged
-        across holes in the input covers at least this share of where the
-        rhythm puts it (see :meth:`SwingBouts._lost_swing`; 0 disables).
+        The swings a bout missed between two swings two or three cycles
+        apart are inferred when data bridged across holes in the input
+        covers at least this share of where the rhythm puts each (see
+        :meth:`SwingBouts._lost_swings`; 0 disables).
     loop_signal : bool
         Detect bursts on the rate of the loop area (deg²/s, thresholds in
         the same units) instead of the angular speed.
@@ -445,16 +447,22 @@ class SwingBouts:
             self._smalls = []
             period = swing.peak_s - bout[-1].peak_s
             cycles = self._cycles(period)
-            missed = None
+            missed: list[Swing] = []
             if cycles == 2:
-                missed = self._missed_swing(bout[-1], swing, p.lookback_fraction) or self._lost_swing(bout[-1], swing)
+                seen = self._missed_swing(bout[-1], swing, p.lookback_fraction)
+                missed = [seen] if seen is not None else self._lost_swings(bout[-1], swing, 2)
+            elif cycles == 0 and self._periods and abs(period / self._median_period() - 3.0) <= p.miss_tolerance:
+                # Two swings in a row lost to holes of the data.
+                missed = self._lost_swings(bout[-1], swing, 3)
+                cycles = 3 if missed else 0
             elif not self._periods and period >= 2 * p.min_period_s:
                 # A bout's first period has nothing to compare with. When it holds a swing the bout
                 # would count but that could not open one (just short of the opening excursion),
                 # it is two cycles: taken as one, it sets a rhythm twice the walk's that breaks at
                 # the next swing, losing the bout.
-                missed = self._missed_swing(bout[-1], swing, p.small_fraction)
-                cycles = 1 if missed is None else 2
+                seen = self._missed_swing(bout[-1], swing, p.small_fraction)
+                missed = [] if seen is None else [seen]
+                cycles = 2 if missed else 1
             regular = (
                 cycles > 0
                 and p.min_period_s <= period / cycles <= p.max_period_s
@@ -473,8 +481,7 @@ class SwingBouts:
                 held = bout[self._reported :] if self._reported and period <= p.max_period_s else []
                 self._new_bout([swing])
                 return held
-            if missed is not None:
-                bout.append(missed)
+            bout.extend(missed)
             self._periods = self._periods[-4:] + [period / cycles]
         doubtful = self._maybe_rising(swing) or self._maybe_cycle_tail(swing, period)
         bout.append(swing)
@@ -622,33 +629,39 @@ class SwingBouts:
         ]
         return max(fits, key=lambda s: s.peak_speed_dps, default=None)
 
-    def _lost_swing(self, before: Swing, after: Swing) -> Swing | None:
-        """The swing between ``before`` and ``after``, two cycles apart, whose data a hole in the input lost.
+    def _lost_swings(self, before: Swing, after: Swing, cycles: int) -> list[Swing]:
+        """The swings between ``before`` and ``after``, ``cycles`` apart, whose data holes in the input lost.
 
-        The rhythm puts the missed swing midway, shaped like its neighbours;
-        when data bridged across holes covers at least ``lost_cover`` of
-        that span, the thigh swung there unseen and the swing is inferred.
-        Nothing is inferred where data was received.
+        The rhythm spaces the missed swings evenly, each shaped like the two
+        neighbours; when data bridged across holes covers at least
+        ``lost_cover`` of every one's span, the thigh swung there unseen and
+        the swings are inferred (none otherwise). Nothing is inferred where
+        data was received.
         """
         p = self.params
         if p.lost_cover <= 0.0:
-            return None
+            return []
         pair = (before, after)
-        middle = 0.5 * (before.peak_s + after.peak_s)
-        start = middle - statistics.fmean(s.peak_s - s.start_s for s in pair)
-        end = middle + statistics.fmean(s.end_s - s.peak_s for s in pair)
-        lost = sum(max(0.0, min(last, end) - max(first, start)) for first, last in after.lost)
-        if lost < p.lost_cover * (end - start):
-            return None
-        return Swing(
-            start_s=start,
-            end_s=end,
-            peak_s=middle,
-            peak_speed_dps=min(s.peak_speed_dps for s in pair),
-            area=statistics.fmean(s.area for s in pair),
-            excursion_deg=min(s.excursion_deg for s in pair),
-            rate_dps=statistics.fmean(s.rate_dps for s in pair),
-        )
+        rise = statistics.fmean(s.peak_s - s.start_s for s in pair)
+        fall = statistics.fmean(s.end_s - s.peak_s for s in pair)
+        step = (after.peak_s - before.peak_s) / cycles
+        inferred = []
+        for k in range(1, cycles):
+            peak = before.peak_s + k * step
+            start, end = peak - rise, peak + fall
+            lost = sum(max(0.0, min(last, end) - max(first, start)) for first, last in after.lost)
+            if lost < p.lost_cover * (end - start):
+                return []
+            inferred.append(Swing(
+                start_s=start,
+                end_s=end,
+                peak_s=peak,
+                peak_speed_dps=min(s.peak_speed_dps for s in pair),
+                area=statistics.fmean(s.area for s in pair),
+                excursion_deg=min(s.excursion_deg for s in pair),
+                rate_dps=statistics.fmean(s.rate_dps for s in pair),
+            ))
+        return inferred
 
     def _look_back(self) -> list[Swing]:
         """Unreported swings before the just-confirmed bout that fit its rhythm, oldest first."""

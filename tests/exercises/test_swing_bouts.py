@@ -81,6 +81,18 @@ def test_a_swing_whose_data_a_hole_lost_is_inferred_from_the_rhythm() -> None:
     assert out[5] == pytest.approx([lost.peak_s, swings[5].peak_s]) and inferred == pytest.approx(lost.peak_s)
 
 
+def test_two_swings_in_a_row_lost_to_holes_are_inferred() -> None:
+    swings = walk(10)
+    lost = swings[5:7]
+    del swings[5:7]
+    # One long hole, or two packets lost in a row, over both swings.
+    swings[5] = replace(swings[5], lost=((lost[0].start_s, lost[1].end_s),))
+    assert reported(feed(swings)) == pytest.approx([s.peak_s for s in walk(10)])
+    # With data received over the second, nothing is inferred; the bout starts afresh at the next swing.
+    swings[5] = replace(swings[5], lost=((lost[0].start_s, lost[0].end_s),))
+    assert len(reported(feed(swings))) == 8
+
+
 @pytest.mark.parametrize("hole", [None, (0.25, 0.4), (-0.5, -0.25)])
 def test_no_swing_is_inferred_where_data_was_received(hole: tuple[float, float] | None) -> None:
     # No hole, a hole over less than half of the swing's span, or one before it: the person may have
