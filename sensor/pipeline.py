@@ -7,6 +7,10 @@ analysis is nothing but the whole recording pushed block by block
     SampleBlock ─► UniformResampler ─► counter(s) ─┬─► accepted reps ─► sets, tempo
                                   └─► recogniser ──┘   (auto: a rep counts only if the
                                                         recogniser judges its exercise)
+
+Under ``auto`` a set's exercise is the vote of its reps, weighted by their
+confidence; when the vote names a walk, which walk is judged again over the
+set as one span (see :meth:`Pipeline._judge_set`).
 """
 
 from __future__ import annotations
@@ -35,12 +39,15 @@ from sensor.session import (
     SetResult,
     SetRule,
     group_sets,
+    majority_exercise,
     partition_sets,
 )
 from sensor.types import Event, SampleBlock
 from sensor.units import G_STANDARD
 
 LEGS: tuple[str, ...] = ("right", "left")
+#: The walks, told apart under ``auto`` over a whole set at once.
+WALKS: tuple[str, ...] = ("lateral-walk", "monster-walk")
 #: Fewer reps than this in a bout is fidgeting or adjusting, not a set.
 MIN_SET_REPS = 3
 #: Under ``auto``: a bout judged an exercise with less confidence (0–1) is other movement, such as
@@ -49,6 +56,8 @@ AUTO_MIN_CONFIDENCE = 0.1
 #: Slowest input rate the counters are built for, Hz (slower data is analysed, with a warning).
 MIN_RATE_HZ = 20.0
 
+#: Under ``auto``: reps at the start of a walk left out when judging which walk the set is.
+_OPENING_REPS = 2
 #: Longest a counter may hold a rep back after it ended, s (bounds set regrouping).
 _LATEST_REP_S = 30.0
 #: Longest grid block handed to the stages, s: bounds how far the recogniser's data may run
@@ -291,7 +300,9 @@ class Pipeline:
                     # Judged once later data came in: reported then (replace() is too costly to run for nothing).
                     rep = replace(rep, emitted_at_s=now_s)
                 judgement = recogniser.judge(rep.start_s, rep.end_s)
-                counted = CountedRep(rep, judgement.confidence, judgement.exercise, judgement.exercise is not None)
+                counted = CountedRep(
+                    rep, judgement.confidence, judgement.exercise, judgement.exercise is not None, judgement.sums
+                )
             self._pending.append(counted)
             if counted.vote == rep.exercise and counted.votes:
                 self._last_rep = rep
@@ -308,7 +319,9 @@ class Pipeline:
         done = [g for g in groups[:-1] if max(c.rep.end_s for c in g) < horizon]
         if done:
             previous = self._final_sets[-1].end_s if self._final_sets else None
-            sets, rejected = partition_sets([c for g in done for c in g], self.config.set_gap_s, previous, self._rule)
+            sets, rejected = partition_sets(
+                [c for g in done for c in g], self.config.set_gap_s, previous, self._rule, self._judge_set
+            )
             self._final_sets.extend(sets)
             self._final_rejected += len(rejected)
             frozen = {id(c) for g in done for c in g}
@@ -324,8 +337,36 @@ class Pipeline:
         """Sets and rejected bouts of the reps still open to regrouping."""
         if self._open_partition is None:
             previous = self._final_sets[-1].end_s if self._final_sets else None
-            self._open_partition = partition_sets(self._pending, self.config.set_gap_s, previous, self._rule)
+            self._open_partition = partition_sets(
+                self._pending, self.config.set_gap_s, previous, self._rule, self._judge_set
+            )
         return self._open_partition
+
+    def _judge_set(self, group: Sequence[CountedRep]) -> tuple[str, float | None]:
+        """A set's exercise: the reps' vote; for a walk, which walk is judged over the set as one span.
+
+        Each rep is judged over its own few seconds, where a lateral and a monster walk differ by
+        little; the whole set shows the difference better. The span runs over the reps of the
+        counter the vote chose, from its third rep on: the opening reps come while the person is
+        still sinking into the squat, which the posture cues misread. The other walk is taken only
+        where its own counter found a set. The confidence is then the share of the reps' weighted
+        votes that name either walk: whether this is a band walk at all is better told rep by rep,
+        as a person turning round mid-set turns the thigh as fast as ordinary walking does.
+        """
+        voted = majority_exercise(group)
+        if self._recogniser is None or voted[0] not in WALKS:
+            return voted
+        reps = sorted((c for c in group if c.votes and c.rep.exercise == voted[0]), key=lambda c: c.rep.start_s)
+        spans = [c.sums for c in reps[_OPENING_REPS:] or reps if c.sums is not None]
+        judged = self._recogniser.judge_together(spans) if spans else None
+        if judged is None or judged.exercise not in WALKS:
+            return voted
+        if sum(c.rep.exercise == judged.exercise for c in group) < self._rule.min_reps:
+            # That walk's counter found no set here: the vote's walk is the only count there is.
+            return voted
+        voters = [c for c in group if c.votes]
+        walk = sum(c.confidence or 0.0 for c in voters if c.vote in WALKS) / len(voters)
+        return judged.exercise, walk
 
     def _note_event(self, event: Event) -> None:
         if event.kind == "disconnected":

@@ -7,13 +7,17 @@ than ``set_gap_s`` of no counted movement; tempo figures are per set.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from sensor.exercises.base import Rep
+from sensor.exercises.recognition import SpanSums
+
+#: Names a set's exercise and the confidence in it (0–1, None when the exercise was given).
+SetJudge = Callable[[Sequence["CountedRep"]], tuple[str, "float | None"]]
 
 #: A clamshell rep whose ROM is below this share of its set's median is partial.
 PARTIAL_ROM_FRACTION = 0.7
@@ -172,12 +176,15 @@ class CountedRep:
         False when recognition saw no exercise at all in the span: the rep then
         neither starts a set nor sways its exercise, but still counts inside a
         set of its own exercise.
+    sums : SpanSums or None
+        The recogniser's running sums over the rep's span, to judge a whole set as one span.
     """
 
     rep: Rep
     confidence: float | None = None
     judged: str | None = None
     votes: bool = True
+    sums: SpanSums | None = None
 
     @property
     def vote(self) -> str:
@@ -232,7 +239,9 @@ def majority_exercise(group: Sequence[CountedRep]) -> tuple[str, float | None]:
     return winner, weights[winner] / len(voters)
 
 
-def build_set(group: Sequence[CountedRep], rest_before_s: float | None) -> SetResult | None:
+def build_set(
+    group: Sequence[CountedRep], rest_before_s: float | None, judge: SetJudge = majority_exercise
+) -> SetResult | None:
     """Summarise one set: keep the winning exercise's reps and compute tempo.
 
     Parameters
@@ -241,13 +250,15 @@ def build_set(group: Sequence[CountedRep], rest_before_s: float | None) -> SetRe
         Reps of one set, possibly from several counters under auto.
     rest_before_s : float or None
         Rest since the previous set, s.
+    judge : callable, optional
+        Names the set's exercise (by default the reps' weighted vote).
 
     Returns
     -------
     SetResult or None
         None when the winning exercise's counter found no rep in the set.
     """
-    exercise, confidence = majority_exercise(group)
+    exercise, confidence = judge(group)
     reps = tuple(sorted((c.rep for c in group if c.rep.exercise == exercise), key=lambda r: r.start_s))
     if not reps:
         return None
@@ -294,6 +305,7 @@ def partition_sets(
     set_gap_s: float,
     previous_end_s: float | None = None,
     rule: SetRule = SetRule(),
+    judge: SetJudge = majority_exercise,
 ) -> tuple[tuple[SetResult, ...], tuple[SetResult, ...]]:
     """Group reps into bouts and split them into sets and rejected bouts.
 
@@ -306,6 +318,8 @@ def partition_sets(
         End of the set before these reps, s (for the first set's rest).
     rule : SetRule, optional
         What a bout needs to count.
+    judge : callable, optional
+        Names a bout's exercise (by default the reps' weighted vote).
 
     Returns
     -------
@@ -317,7 +331,7 @@ def partition_sets(
     for group in group_sets(reps, set_gap_s):
         end = sets[-1].end_s if sets else previous_end_s
         rest = None if end is None else max(0.0, min(c.rep.start_s for c in group) - end)
-        built = build_set(group, rest)
+        built = build_set(group, rest, judge)
         if built is not None:
             (sets if rule.accepts(built) else rejected).append(built)
     return tuple(sets), tuple(rejected)

@@ -208,6 +208,35 @@ def test_auto_mode_does_not_depend_on_block_sizes(mixed_session) -> None:
     assert [s.exercise for s in small.result().sets] == [s.exercise for s in whole.sets]
 
 
+def _auto_sets(config: SimulationConfig) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """(exercise, count) of each true set and of each set counted under auto."""
+    rec = simulate(config)
+    result = analyze_samples(rec.samples, PipelineConfig(exercise="auto", leg=config.leg))
+    return [(s.exercise, s.count) for s in rec.truth.sets], [(s.exercise, s.count) for s in result.sets]
+
+
+@pytest.mark.parametrize("seed", [744, 780])
+def test_a_monster_walk_whose_reps_look_lateral_one_by_one_is_told_by_the_whole_set(seed: int) -> None:
+    # Judged rep by rep, most reps of these sets look like side steps (the set was counted as a
+    # lateral walk of 12 and of 9); judged over the set, past its opening, the walk is clear.
+    rng = np.random.default_rng(seed)
+    config = SimulationConfig(exercise="monster-walk", reps=10, seed=seed, rate_hz=25.0, has_gyro=False,
+                              mount_rotation_deg=float(rng.uniform(0, 360)), mount_tilt_deg=float(rng.uniform(0, 15)),
+                              noise_scale=float(rng.choice([0.5, 1.0, 1.5])), fidget=True, lead_in=True)
+    truth, counted = _auto_sets(config)
+    assert counted == truth == [("monster-walk", 10)]
+
+
+def test_a_set_keeps_its_walk_when_the_other_walks_counter_found_no_set_there() -> None:
+    # The first set's reps lean lateral (confidence 0.34) and the whole set looks like a monster
+    # walk, but the monster-walk counter found no stride in it: its side steps are the count.
+    config = SimulationConfig(exercise="lateral-walk", reps=16, sets=2, rate_hz=52.0, seed=1145, leg="right",
+                              has_gyro=True, mount_rotation_deg=145.6, mount_tilt_deg=0.6, noise_scale=1.25,
+                              lead_in=True, fidget=False, drop_rate=0.0)
+    truth, counted = _auto_sets(config)
+    assert counted[0] == truth[0] == ("lateral-walk", 16)
+
+
 def test_data_in_g_instead_of_ms2_is_flagged(clean_set) -> None:
     samples = clean_set.samples
     in_g = SampleBlock(samples.t, samples.acc / 9.80665, samples.gyro)

@@ -7,6 +7,13 @@ exercise for the rep's time span. The recogniser keeps one summary per
 ``history_s``, so a judgement costs a few small matrix operations and memory
 stays flat however long the stream runs.
 
+A rep's span is short, and over a few seconds a lateral and a monster walk
+differ by little. So each judgement also leaves the running sums of every
+window before the span and through it (:class:`SpanSums`): the difference of
+two such sums is the summary of the stretch between them, and
+:meth:`ExerciseRecogniser.judge_together` judges a whole set as one span
+from its reps' sums, however long ago its data left the history.
+
 Orientation-agnostic: every feature is an angle, a norm or an eigenvalue
 ratio of vectors in the band's frame, so it does not change when the band is
 turned on the strap, moved to the other leg, or mounted along another axis.
@@ -47,6 +54,7 @@ scaled median absolute deviations (at least 0.2).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,6 +153,29 @@ class RecognitionParams:
     reference_deg: tuple[float, float] = (4.0, 50.0)
 
 
+@dataclass(frozen=True, slots=True)
+class SpanSums:
+    """What a judged span leaves behind so that several spans can later be judged as one.
+
+    Attributes
+    ----------
+    first_window, last_window : int
+        Summary windows of the span's own start and end (context not included).
+    before : ndarray
+        Sums of every window of the stream before ``first_window``.
+    through : ndarray
+        Sums of every window of the stream up to ``last_window``.
+    reference : ndarray or None
+        The standing reference found for the span (gravity direction, unit).
+    """
+
+    first_window: int
+    last_window: int
+    before: FloatArray
+    through: FloatArray
+    reference: FloatArray | None
+
+
 @dataclass(frozen=True)
 class Judgement:
     """Which exercise a time span looks like.
@@ -155,10 +186,13 @@ class Judgement:
         ``clamshell``, ``lateral-walk``, ``monster-walk``, or None (none of them).
     confidence : float
         0 to 1.
+    sums : SpanSums or None
+        The span's running sums, for :meth:`ExerciseRecogniser.judge_together`.
     """
 
     exercise: str | None
     confidence: float
+    sums: SpanSums | None = None
 
 
 class ExerciseRecogniser:
@@ -195,6 +229,10 @@ class ExerciseRecogniser:
         self._kept = n_windows
         self._win_ids = np.empty(2 * n_windows + 1, dtype=np.int64)
         self._win_sums = np.empty((2 * n_windows + 1, _WIDTH))
+        # Sums of every window of the stream before each kept one, and of all complete windows:
+        # spans judged apart can then be judged together long after their windows were forgotten.
+        self._win_before = np.empty((2 * n_windows + 1, _WIDTH))
+        self._total = np.zeros(_WIDTH)
         self._lo = self._hi = 0
         self._merged: tuple[np.ndarray, FloatArray] | None = None  # with the open window, until the next push
         self._postures: tuple[FloatArray, np.ndarray] | None = None  # per window of _merged
@@ -239,19 +277,30 @@ class ExerciseRecogniser:
         Returns
         -------
         Judgement
-            The exercise (or None) and a confidence from 0 to 1.
+            The exercise (or None), a confidence from 0 to 1, and the span's
+            sums for judging it together with others later.
         """
-        f = self.features(start_s, end_s)
-        if not f or (f["swing_deg"] < self.params.min_swing_deg and f.get("turn_dps", 0.0) < self.params.min_turn_dps):
-            return Judgement(None, 1.0)
-        p_walk = _posterior(_STAGE_WALK, f)
-        if p_walk < 0.5:
-            return Judgement("clamshell", 1.0 - p_walk)
-        p_walk *= _posterior(_STAGE_ORDINARY_WALK, f)
-        p_lateral = _posterior(_STAGE_GAIT_REFERENCE if "squat_deg" in f else _STAGE_GAIT_PLANARITY, f)
-        if p_lateral >= 0.5:
-            return Judgement("lateral-walk", p_walk * p_lateral)
-        return Judgement("monster-walk", p_walk * (1.0 - p_lateral))
+        f, reference = self._span_features(start_s, end_s)
+        decided = self._decide(f)
+        return Judgement(decided.exercise, decided.confidence, self._span_sums(start_s, end_s, reference))
+
+    def judge_together(self, spans: Sequence[SpanSums]) -> Judgement:
+        """Judge the stretch from the earliest to the latest of ``spans`` as one span.
+
+        The stretch's own samples are summed, with no context before it; the
+        standing reference is the earliest found for a span that still fits
+        the stretch's posture (the first reps of a set may have found none
+        while the squat was still sinking). Needs no history: the spans may
+        be long forgotten.
+        """
+        first = min(spans, key=lambda s: s.first_window)
+        last = max(spans, key=lambda s: s.last_window)
+        references = [s.reference for s in sorted(spans, key=lambda s: s.first_window) if s.reference is not None]
+
+        def fitting(up: FloatArray) -> FloatArray | None:
+            return next((r for r in references if self._fits_reference(r[None, :], up)[0]), None)
+
+        return self._decide(self._features_of(last.through - first.before, fitting)[0])
 
     def warnings(self) -> list[str]:
         """Session-level posture warnings (none are issued yet: no cue tested reliable enough)."""
@@ -275,17 +324,44 @@ class ExerciseRecogniser:
             ``turn_about_flexion`` (RMS rate about the flexion axis / about the
             other two). Empty when no samples cover the span.
         """
+        return self._span_features(start_s, end_s)[0]
+
+    # --- internals -------------------------------------------------------------
+
+    def _decide(self, f: dict[str, float]) -> Judgement:
+        """The exercise (or None) and the confidence the features ``f`` give."""
+        if not f or (f["swing_deg"] < self.params.min_swing_deg and f.get("turn_dps", 0.0) < self.params.min_turn_dps):
+            return Judgement(None, 1.0)
+        p_walk = _posterior(_STAGE_WALK, f)
+        if p_walk < 0.5:
+            return Judgement("clamshell", 1.0 - p_walk)
+        p_walk *= _posterior(_STAGE_ORDINARY_WALK, f)
+        p_lateral = _posterior(_STAGE_GAIT_REFERENCE if "squat_deg" in f else _STAGE_GAIT_PLANARITY, f)
+        if p_lateral >= 0.5:
+            return Judgement("lateral-walk", p_walk * p_lateral)
+        return Judgement("monster-walk", p_walk * (1.0 - p_lateral))
+
+    def _span_features(self, start_s: float, end_s: float) -> tuple[dict[str, float], FloatArray | None]:
+        """Features of the span and its context (see :meth:`features`), and the standing reference used."""
         ids, sums = self._history()
         if len(ids) == 0:
-            return {}
+            return {}, None
         first = self._window_of(min(start_s, end_s - self.params.context_s))
         last = self._window_of(end_s)
         # Window ids only grow, so the span and its look-back are slices.
         begin, end = np.searchsorted(ids, (first, last + 1))
-        total = sums[begin:end].sum(axis=0)
+        # A fixed look-back (not "whatever history is left") keeps judgements independent of how
+        # far the stream had run ahead when the rep was judged.
+        before = slice(int(np.searchsorted(ids, first - self._lookback_windows)), int(begin))
+        return self._features_of(sums[begin:end].sum(axis=0), lambda up: self._standing_reference(before, up))
+
+    def _features_of(
+        self, total: FloatArray, reference_for: Callable[[FloatArray], FloatArray | None]
+    ) -> tuple[dict[str, float], FloatArray | None]:
+        """Features of window sums ``total``; ``reference_for`` gives the standing reference for a bout's gravity."""
         n = total[_N]
         if n < 2:
-            return {}
+            return {}, None
         mean_u = total[_U] / n
         up = mean_u / norm3(mean_u)
         # Outer products by broadcasting: np.outer's argument handling costs more than 9 products.
@@ -304,10 +380,7 @@ class ExerciseRecogniser:
         }
         if turn is not None:
             f["turn_dps"] = math.sqrt(max(float(np.trace(turn)), 0.0))
-        # A fixed look-back (not "whatever history is left") keeps judgements independent of how
-        # far the stream had run ahead when the rep was judged.
-        before = slice(int(np.searchsorted(ids, first - self._lookback_windows)), int(begin))
-        reference = self._standing_reference(before, up)
+        reference = reference_for(up)
         if reference is not None:
             normal = cross3(reference, up)
             length = norm3(normal)
@@ -320,24 +393,42 @@ class ExerciseRecogniser:
                 f["turn_about_flexion"] = math.sqrt(
                     float(normal @ turn @ normal) / max(float(forward @ turn @ forward + up @ turn @ up), 1e-12)
                 )
-        return f
+        return f, reference
 
-    # --- internals -------------------------------------------------------------
+    def _span_sums(self, start_s: float, end_s: float, reference: FloatArray | None) -> SpanSums:
+        """Running sums before the span's first window and through its last (s; see :class:`SpanSums`)."""
+        first, last = self._window_of(start_s), self._window_of(end_s)
+        ids = self._win_ids[self._lo : self._hi]
+        begin, end = (int(i) for i in np.searchsorted(ids, (first, last + 1)))
+        before = self._win_before[self._lo + begin] if begin < len(ids) else self._total
+        if end < len(ids):
+            through = self._win_before[self._lo + end]
+        elif self._open_id is not None and self._open_id <= last:
+            # Only at the end of the stream is a span judged before its last window closed.
+            through = self._total + self._open_rows.sum(axis=0)
+        else:
+            through = self._total
+        return SpanSums(first, last, before.copy(), through.copy(), reference)
 
     def _window_of(self, t_s: float) -> int:
         return int(round(t_s * self.rate_hz)) // self._per_window
 
     def _keep_windows(self, ids: np.ndarray, sums: FloatArray) -> None:
         """Append complete windows, forgetting all but the last ``_kept``."""
-        ids, sums = ids[-self._kept :], sums[-self._kept :]
+        # One sequential running sum: the same additions in the same order however the stream was cut.
+        running = np.cumsum(np.concatenate((self._total[None, :], sums)), axis=0)
+        self._total = running[-1]
+        ids, sums, before = ids[-self._kept :], sums[-self._kept :], running[:-1][-self._kept :]
         if self._hi + len(ids) >= len(self._win_ids):
             # Move the windows still kept to the front (at most once per _kept windows).
             keep = max(0, min(self._hi - self._lo, self._kept - len(ids)))
             self._win_ids[:keep] = self._win_ids[self._hi - keep : self._hi]
             self._win_sums[:keep] = self._win_sums[self._hi - keep : self._hi]
+            self._win_before[:keep] = self._win_before[self._hi - keep : self._hi]
             self._lo, self._hi = 0, keep
         self._win_ids[self._hi : self._hi + len(ids)] = ids
         self._win_sums[self._hi : self._hi + len(ids)] = sums
+        self._win_before[self._hi : self._hi + len(ids)] = before
         self._hi += len(ids)
         self._lo = max(self._lo, self._hi - self._kept)
 
@@ -392,10 +483,14 @@ class ExerciseRecogniser:
         """Gravity direction of the latest still posture among ``windows`` nearer upright than the bout (or None)."""
         mean_u, still = self._window_postures()
         mean_u, still = mean_u[windows], still[windows]
-        angle = np.degrees(np.arccos(np.minimum(np.maximum(mean_u @ up, -1.0), 1.0)))
-        lo, hi = self.params.reference_deg
-        ok = np.flatnonzero(still & (angle >= lo) & (angle <= hi))
+        ok = np.flatnonzero(still & self._fits_reference(mean_u, up))
         return None if len(ok) == 0 else mean_u[ok[-1]]
+
+    def _fits_reference(self, directions: FloatArray, up: FloatArray) -> np.ndarray:
+        """Which gravity directions (unit rows) lie at a standing reference's angle from ``up``."""
+        angle = np.degrees(np.arccos(np.minimum(np.maximum(directions @ up, -1.0), 1.0)))
+        lo, hi = self.params.reference_deg
+        return (angle >= lo) & (angle <= hi)
 
 
 def _top_eigen(matrices: FloatArray) -> FloatArray:

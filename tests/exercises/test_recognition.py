@@ -161,6 +161,49 @@ def test_a_short_history_judges_recent_spans_as_a_long_one_does() -> None:
     assert compared > 10
 
 
+def _spans_judged_together(rec, params: RecognitionParams | None = None) -> tuple[Judgement, ExerciseRecogniser]:
+    """Stream a recording and judge all its banded reps together at the end."""
+    resampler, recogniser = UniformResampler(GRID_HZ), ExerciseRecogniser(GRID_HZ, params)
+    spans = [(a, b) for a, b, _ in banded_reps(rec.truth)]
+    sums = []
+    for block in rec.samples.split([25]):
+        for grid in resampler.push(block):
+            recogniser.push(grid)
+            while len(sums) < len(spans) and recogniser.ready(spans[len(sums)][1]):
+                judged = recogniser.judge(*spans[len(sums)])
+                assert judged.sums is not None
+                sums.append(judged.sums)
+    return recogniser.judge_together(sums), recogniser
+
+
+def test_spans_judged_together_are_judged_as_one_span_over_them() -> None:
+    rec = simulate(SimulationConfig(exercise="monster-walk", reps=10, seed=511, rate_hz=52.0))
+    # No posture may serve as the standing reference: the spans' references were looked for
+    # before each span, the one span's before the stretch, and only the sums are compared here.
+    unreferenced = RecognitionParams(reference_deg=(180.0, 180.0))
+    together, _ = _spans_judged_together(rec, unreferenced)
+    reps = banded_reps(rec.truth)
+    start, end = reps[0][0], reps[-1][1]
+    # One span over the stretch, without context before it, judged by a recogniser that saw it all.
+    whole = ExerciseRecogniser(GRID_HZ, RecognitionParams(context_s=0.0, reference_deg=(180.0, 180.0)))
+    resampler = UniformResampler(GRID_HZ)
+    for block in rec.samples.split([25]):
+        for grid in resampler.push(block):
+            whole.push(grid)
+    one = whole.judge(start, end)
+    assert together.exercise == one.exercise == "monster-walk"
+    assert together.confidence == pytest.approx(one.confidence, rel=1e-9)
+
+
+def test_spans_are_judged_together_long_after_their_data_was_forgotten() -> None:
+    rec = simulate(SimulationConfig(exercise="lateral-walk", reps=10, seed=512, rate_hz=25.0, rest_s=60.0, sets=2))
+    long_history, _ = _spans_judged_together(rec)
+    # 60 s of history keeps none of the first set by the time the second one ends.
+    short_history, _ = _spans_judged_together(rec, RecognitionParams(history_s=60.0, reference_lookback_s=20.0))
+    assert long_history.exercise == short_history.exercise == "lateral-walk"
+    assert short_history.confidence == pytest.approx(long_history.confidence, rel=1e-9)
+
+
 def test_warnings_are_not_issued() -> None:
     assert ExerciseRecogniser(GRID_HZ).warnings() == []
 
@@ -183,6 +226,11 @@ def test_one_sample_blocks_give_identical_judgements() -> None:
 
 
 def assert_same_judgements(got: list[Judgement], expected: list[Judgement]) -> None:
-    """Same exercises; confidences equal to rounding (filters are exact only to ~1e-14)."""
+    """Same exercises; confidences and running sums equal to rounding (filters are exact only to ~1e-14)."""
     assert [j.exercise for j in got] == [j.exercise for j in expected]
     np.testing.assert_allclose([j.confidence for j in got], [j.confidence for j in expected], atol=1e-9)
+    for g, e in zip(got, expected):
+        assert g.sums is not None and e.sums is not None
+        assert (g.sums.first_window, g.sums.last_window) == (e.sums.first_window, e.sums.last_window)
+        np.testing.assert_allclose(g.sums.before, e.sums.before, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(g.sums.through, e.sums.through, rtol=1e-9, atol=1e-9)
