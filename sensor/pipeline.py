@@ -195,7 +195,6 @@ class Pipeline:
         self._rule = SetRule(
             min_reps=MIN_SET_REPS, min_confidence=AUTO_MIN_CONFIDENCE if self.config.exercise == "auto" else 0.0
         )
-        self._last_rep: Rep | None = None
         # Grid samples waiting to reach _MIN_GRID_BLOCK (tiny blocks cost per-call overhead in every stage).
         self._grid_buffer: list[GridBlock] = []
         self._grid_buffered = 0
@@ -257,7 +256,9 @@ class Pipeline:
             count=sum(s.count for s in sets),
             set_number=len(sets),
             exercise=sets[-1].exercise if sets else None,
-            last_rep=self._last_rep,
+            # From the sets, like the count: under auto a rep's own judgement may name the other
+            # walk than its set's.
+            last_rep=sets[-1].reps[-1] if sets else None,
             last_sample_s=float(self._last_s),
             received_rate_hz=self._received_rate_hz(),
         )
@@ -305,7 +306,6 @@ class Pipeline:
                 )
             self._pending.append(counted)
             if counted.vote == rep.exercise and counted.votes:
-                self._last_rep = rep
                 events.append(Event(rep.emitted_at_s, "rep", _rep_event_data(rep)))
         self._settle(now_s)
         return events

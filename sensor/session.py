@@ -36,7 +36,7 @@ class LiveStatus:
     exercise : str or None
         Exercise of the current set, None before the first rep.
     last_rep : Rep or None
-        The most recent counted rep.
+        The most recent rep of the current (or last) set.
     last_sample_s : float
         Session time of the newest sample, s (NaN before any).
     received_rate_hz : float or None

@@ -215,16 +215,35 @@ def _auto_sets(config: SimulationConfig) -> tuple[list[tuple[str, int]], list[tu
     return [(s.exercise, s.count) for s in rec.truth.sets], [(s.exercise, s.count) for s in result.sets]
 
 
+def _monster_set_with_lateral_looking_reps(seed: int) -> SimulationConfig:
+    """A generated monster-walk set most of whose reps, judged one by one, look like side steps."""
+    rng = np.random.default_rng(seed)
+    return SimulationConfig(exercise="monster-walk", reps=10, seed=seed, rate_hz=25.0, has_gyro=False,
+                            mount_rotation_deg=float(rng.uniform(0, 360)), mount_tilt_deg=float(rng.uniform(0, 15)),
+                            noise_scale=float(rng.choice([0.5, 1.0, 1.5])), fidget=True, lead_in=True)
+
+
 @pytest.mark.parametrize("seed", [744, 780])
 def test_a_monster_walk_whose_reps_look_lateral_one_by_one_is_told_by_the_whole_set(seed: int) -> None:
-    # Judged rep by rep, most reps of these sets look like side steps (the set was counted as a
-    # lateral walk of 12 and of 9); judged over the set, past its opening, the walk is clear.
-    rng = np.random.default_rng(seed)
-    config = SimulationConfig(exercise="monster-walk", reps=10, seed=seed, rate_hz=25.0, has_gyro=False,
-                              mount_rotation_deg=float(rng.uniform(0, 360)), mount_tilt_deg=float(rng.uniform(0, 15)),
-                              noise_scale=float(rng.choice([0.5, 1.0, 1.5])), fidget=True, lead_in=True)
-    truth, counted = _auto_sets(config)
+    # Rep by rep these sets were counted as a lateral walk of 12 and of 9; judged over the set,
+    # past its opening, the walk is clear.
+    truth, counted = _auto_sets(_monster_set_with_lateral_looking_reps(seed))
     assert counted == truth == [("monster-walk", 10)]
+
+
+def test_the_live_status_shows_a_rep_of_the_sets_exercise() -> None:
+    samples = simulate(_monster_set_with_lateral_looking_reps(744)).samples
+    pipeline = Pipeline(PipelineConfig(exercise="auto"))
+    shown = 0
+    for block in samples.split([10, 25, 40, 17]):
+        pipeline.push(block)
+        status = pipeline.status()
+        if status.last_rep is not None:
+            shown += 1
+            assert status.last_rep.exercise == status.exercise
+            assert status.count > 0
+    pipeline.finish()
+    assert shown > 0 and pipeline.status().exercise == "monster-walk"
 
 
 def test_a_set_keeps_its_walk_when_the_other_walks_counter_found_no_set_there() -> None:
