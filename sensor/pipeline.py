@@ -359,6 +359,9 @@ class Pipeline:
         reps = sorted((c for c in group if c.votes and c.rep.exercise == voted[0]), key=lambda c: c.rep.start_s)
         spans = [c.sums for c in reps[_OPENING_REPS:] or reps if c.sums is not None]
         judged = self._recogniser.judge_together(spans) if spans else None
+        if judged is not None and judged.exercise is None:
+            # Ordinary walking, seen over the whole set: not a set, whatever its reps said.
+            return voted[0], 0.0
         if judged is None or judged.exercise not in WALKS:
             return voted
         if sum(c.rep.exercise == judged.exercise for c in group) < self._rule.min_reps:

@@ -231,6 +231,19 @@ def test_a_monster_walk_whose_reps_look_lateral_one_by_one_is_told_by_the_whole_
     assert counted == truth == [("monster-walk", 10)]
 
 
+@pytest.mark.parametrize("seed", [7101, 7107])
+def test_walking_forward_without_a_gyroscope_is_no_set_judged_as_a_whole(seed: int) -> None:
+    # Stride by stride these walks look like side steps (each was counted as a lateral walk of
+    # dozens of steps); over the whole walk no squat is held and the body travels straight ahead.
+    rng = np.random.default_rng(seed)
+    config = SimulationConfig(exercise="walk-forward", seed=seed, rate_hz=52.0, leg="left", has_gyro=False,
+                              noise_scale=float(rng.choice([0.5, 1.0, 1.5])), lead_in=bool(rng.random() < 0.5),
+                              fidget=bool(rng.random() < 0.7), mount_rotation_deg=float(rng.uniform(0, 360)),
+                              mount_tilt_deg=float(rng.uniform(0, 15)))
+    truth, counted = _auto_sets(config)
+    assert truth == [] and counted == []
+
+
 def test_the_live_status_shows_a_rep_of_the_sets_exercise() -> None:
     samples = simulate(_monster_set_with_lateral_looking_reps(744)).samples
     pipeline = Pipeline(PipelineConfig(exercise="auto"))

@@ -138,6 +138,12 @@ class RecognitionParams:
         Angle between a still posture and the bout's mean gravity direction
         for the posture to serve as the standing reference, deg: nearer is
         the squat itself, farther is sitting or lying.
+    walking_squat_deg, walking_motion_across : float
+        A stretch judged as one (a whole set) whose gravity lies nearer its
+        standing reference than ``walking_squat_deg`` (deg: no squat held)
+        and whose stepping accelerations across the flexion plane are under
+        ``walking_motion_across`` of those along it (travel straight ahead)
+        is ordinary walking, not an exercise.
     """
 
     window_s: float = 0.25
@@ -151,6 +157,8 @@ class RecognitionParams:
     min_turn_dps: float = 8.0
     still_rate_dps: float = 3.0
     reference_deg: tuple[float, float] = (4.0, 50.0)
+    walking_squat_deg: float = 8.0
+    walking_motion_across: float = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +299,9 @@ class ExerciseRecogniser:
         standing reference is the earliest found for a span that still fits
         the stretch's posture (the first reps of a set may have found none
         while the squat was still sinking). Needs no history: the spans may
-        be long forgotten.
+        be long forgotten. Over so long a stretch ordinary walking shows
+        (see ``walking_squat_deg``), which a few seconds do not tell from
+        side steps without a gyroscope: it is judged no exercise.
         """
         first = min(spans, key=lambda s: s.first_window)
         last = max(spans, key=lambda s: s.last_window)
@@ -300,7 +310,11 @@ class ExerciseRecogniser:
         def fitting(up: FloatArray) -> FloatArray | None:
             return next((r for r in references if self._fits_reference(r[None, :], up)[0]), None)
 
-        return self._decide(self._features_of(last.through - first.before, fitting)[0])
+        f = self._features_of(last.through - first.before, fitting)[0]
+        p = self.params
+        if "squat_deg" in f and f["squat_deg"] < p.walking_squat_deg and f["motion_across"] < p.walking_motion_across:
+            return Judgement(None, 1.0)
+        return self._decide(f)
 
     def warnings(self) -> list[str]:
         """Session-level posture warnings (none are issued yet: no cue tested reliable enough)."""
