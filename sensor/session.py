@@ -17,7 +17,7 @@ from sensor.exercises.base import Rep
 from sensor.exercises.recognition import SpanSums
 
 #: Names a set's exercise and the confidence in it (0–1, None when the exercise was given).
-SetJudge = Callable[[Sequence["CountedRep"]], tuple[str, "float | None"]]
+SetJudge = Callable[[Sequence["CountedRep"]], tuple[str, float | None]]
 
 #: A clamshell rep whose ROM is below this share of its set's median is partial.
 PARTIAL_ROM_FRACTION = 0.7
