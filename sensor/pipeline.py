@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from sensor.errors import UsageError
-from sensor.exercises.base import EXERCISES, Counter, Rep
+from sensor.exercises.base import EXERCISES, WALKS, Counter, Rep
 from sensor.exercises.clamshell import ClamshellCounter, ClamshellParams
 from sensor.exercises.lateral_walk import LateralWalkCounter
 from sensor.exercises.monster_walk import MonsterWalkCounter
@@ -46,8 +46,6 @@ from sensor.types import Event, SampleBlock
 from sensor.units import G_STANDARD
 
 LEGS: tuple[str, ...] = ("right", "left")
-#: The walks, told apart under ``auto`` over a whole set at once.
-WALKS: tuple[str, ...] = ("lateral-walk", "monster-walk")
 #: Fewer reps than this in a bout is fidgeting or adjusting, not a set.
 MIN_SET_REPS = 3
 #: Under ``auto``: a bout judged an exercise with less confidence (0–1) is other movement, such as

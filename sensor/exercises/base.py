@@ -9,6 +9,8 @@ from sensor.dsp.resample import GridBlock
 
 #: Exercise names as used on the command line and in JSON.
 EXERCISES: tuple[str, ...] = ("clamshell", "lateral-walk", "monster-walk")
+#: The band walks (told apart under ``auto`` over a whole set at once).
+WALKS: tuple[str, ...] = ("lateral-walk", "monster-walk")
 
 
 @dataclass(frozen=True)
