@@ -97,3 +97,51 @@ class StreamingSOS:
         b, a = signal.sos2tf(self.sos)
         _, gd = signal.group_delay((b, a), w=[max(at_hz, 1e-4)], fs=rate_hz)
         return float(gd[0]) / rate_hz
+
+
+class RunningMedian:
+    """A causal running median of each column over an odd number of samples, state carried between pushes.
+
+    Parameters
+    ----------
+    window_s : float
+        Window length, s (rounded to an odd number of samples).
+    rate_hz : float
+        Sample rate, Hz.
+    n_channels : int
+        Columns filtered independently.
+
+    Notes
+    -----
+    Each output belongs to the sample at its window's centre, ``delay``
+    samples before the newest one, so the first ``delay * 2`` samples after a
+    :meth:`reset` give no output. Foot strikes are shocks of a few tens of ms:
+    the median removes them, and a sample's distance from its median measures
+    them, where a low-pass filter would spread them into a swing.
+    """
+
+    def __init__(self, window_s: float, rate_hz: float, n_channels: int) -> None:
+        self.size = 2 * round(window_s * rate_hz / 2) + 1
+        self.delay = self.size // 2  # samples from a window's centre to its newest sample
+        self.n_channels = n_channels
+        self._offsets = np.arange(self.size)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the samples held; the next window starts with the next sample."""
+        self._held = np.empty((0, self.n_channels))
+
+    def push(self, x: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Take samples ``x`` (N, n_channels); return the medians completed and their centre samples (M, n_channels each)."""
+        held = np.concatenate((self._held, x))
+        self._held = held[max(0, len(held) - (self.size - 1)) :]
+        n = len(held) - self.size + 1
+        if n <= 0:
+            return np.empty((0, self.n_channels)), np.empty((0, self.n_channels))
+        # Windows (channel, sample, offset) gathered by index: sliding_window_view's own set-up
+        # costs more than the gather on BLE-sized blocks, and the gathered copy can be
+        # partitioned in place. The window is odd: its median is the middle order statistic
+        # (np.median's own checks cost more than the partition on BLE-sized blocks).
+        windows = held.T[:, np.arange(n)[:, None] + self._offsets]
+        windows.partition(self.delay, axis=2)
+        return windows[:, :, self.delay].T, held[self.delay : self.delay + n]

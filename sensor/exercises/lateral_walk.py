@@ -70,6 +70,11 @@ def _lateral_swing() -> SwingParams:
         lost_cover=0.5,
         small_restarts=True,
         min_opening_excursion_deg=6.0,
+        # Bending down to the band lands no foot. Of the swings counted on our sweep before this
+        # test, 14 of the 16 made while adjusting the band have a landing shock under 1.5 m/s²,
+        # against 47 of 2,376 true steps (1 of the independent simulator's 319), and only a bout's
+        # opening swings are asked. 1.0 m/s² removed half as many; 2.0 began to lose sets.
+        min_opening_shock_ms2=1.5,
         # Lying down in stages moved one person's thigh twice, 0.7 s apart, 0.2 s after a movement
         # past the excursion limit; the split of brisk bursts made them a bout of two.
         posture_settle_s=0.5,

@@ -65,7 +65,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import signal
 
-from sensor.dsp.filters import StreamingSOS
+from sensor.dsp.filters import RunningMedian, StreamingSOS
 from sensor.dsp.resample import GridBlock
 from sensor.dsp.vectors import row_norms
 from sensor.exercises.base import Rep
@@ -250,8 +250,7 @@ class MonsterWalkCounter:
         self._gravity = StreamingSOS.lowpass(p.gravity_hz, rate_hz, 3)
         self._mean = StreamingSOS.lowpass(p.mean_hz, rate_hz, 3)
         self._amplitude = StreamingSOS.lowpass(p.amplitude_hz, rate_hz, 1)
-        self._median_n = 2 * round(p.median_s * rate_hz / 2) + 1
-        self._window = np.arange(self._median_n)  # offsets of a running-median window's samples
+        self._median = RunningMedian(p.median_s, rate_hz, 3)
         self._posture = ThighPosture(rate_hz, p.posture)
         # Turning points of the low-passed angle lag the thigh by the filter's group delay.
         self._lag_s = self._gravity.group_delay_s(rate_hz)
@@ -277,7 +276,7 @@ class MonsterWalkCounter:
         self._shock_v = np.empty(0)
         self._evidence = 0.0  # sum of the bout's reported strides' power log ratios: > 0 walking forward
         self._posture.reset()
-        self._held = np.empty((0, 3))  # last samples of the running-median window
+        self._median.reset()
         # Turning-point search: +1 looking for a peak, -1 for a valley.
         self._mode = 1
         self._extreme = (0.0, -np.inf)  # (time s, signed angle deg) of the running extreme
@@ -304,21 +303,10 @@ class MonsterWalkCounter:
         """
         # A foot strike is a shock of a few tens of ms that a low-pass filter
         # alone turns into a spurious swing: a running median removes it first.
-        held = np.concatenate((self._held, acc))
-        self._held = held[max(0, len(held) - (self._median_n - 1)):]
-        n = len(held) - self._median_n + 1
-        if n <= 0:
+        median, centre = self._median.push(acc)
+        if len(median) == 0:
             return np.empty((0, 3)), np.empty(0)
-        # Windows (axis, sample, offset) gathered by index: sliding_window_view's own set-up
-        # costs more than the gather on BLE-sized blocks, and the gathered copy can be
-        # partitioned in place.
-        windows = held.T[:, np.arange(n)[:, None] + self._window]
-        # The window is odd: its median is the middle order statistic (np.median's own checks
-        # cost more than the partition on BLE-sized blocks).
-        middle = self._median_n // 2
-        windows.partition(middle, axis=2)
-        median = windows[:, :, middle].T
-        shock = row_norms(held[middle : middle + n] - median)
+        shock = row_norms(centre - median)
         g = self._gravity.push(median)
         return g / np.maximum(row_norms(g), 1e-9)[:, None], shock
 
@@ -560,7 +548,7 @@ class MonsterWalkCounter:
         u, shock = self._gravity_direction(block.acc)
         if len(u) == 0:
             return []
-        centre = block.t[len(block) - len(u):] - (self._median_n // 2) / self.rate_hz
+        centre = block.t[len(block) - len(u):] - self._median.delay / self.rate_hz
         # Shocks are kept as far back as the power: the stride before a bout's opening peak.
         self._shock_t = np.concatenate((self._shock_t[-self._power_keep :], centre))
         self._shock_v = np.concatenate((self._shock_v[-self._power_keep :], shock))

@@ -35,6 +35,9 @@ axes: only rotation-invariant quantities are measured.
    further than ``max_turn_deg`` about the vertical (turning round, seen
    with a gyroscope) is skipped. The swings that open a bout must reach
    ``min_opening_excursion_deg``: shuffling the feet moves the thigh less.
+   They must also land a foot (a shock of ``min_opening_shock_ms2``: the
+   specific force's distance from its running median): bending down to
+   the band swings the thigh like a step but lands none.
    With a gyroscope, a bout whose recent swings turn the thigh faster than
    ``max_walk_rate_dps`` is ordinary walking: its swings are used up
    unreported, and the look-back never takes such a swing.
@@ -92,7 +95,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensor.dsp.filters import StreamingSOS
+from sensor.dsp.filters import RunningMedian, StreamingSOS
 from sensor.dsp.resample import GridBlock
 from sensor.dsp.vectors import cross_rows, first_true, row_norms, row_steps
 from sensor.exercises.base import Rep
@@ -101,8 +104,9 @@ from sensor.units import DEG_PER_RAD
 
 # Columns of the signal history: time (s), smoothed burst signal, running loop area,
 # angle of the gravity direction from its slow mean (deg), running turn about gravity (deg),
-# running integral of the squared angular rate ((deg/s)² s), running count of bridged samples.
-_T, _SIGNAL, _AREA, _DEV, _YAW, _RATE2, _BRIDGED = range(7)
+# running integral of the squared angular rate ((deg/s)² s), running count of bridged samples,
+# shock of the sample the running median's delay earlier (m/s²).
+_T, _SIGNAL, _AREA, _DEV, _YAW, _RATE2, _BRIDGED, _SHOCK = range(8)
 
 #: How long before a burst its angular rate is measured from, s.
 _RATE_LEAD_S = 0.5
@@ -118,6 +122,12 @@ _SETTLED_PERIODS = 3
 
 #: Rate the burst signal is thinned to for its rhythm, Hz.
 _RHYTHM_RATE_HZ = 25.0
+
+#: A swing's foot landing is looked for from this long before its start to this long after its
+#: end, s. The set-down of the swinging foot ends it, but its boundaries are estimates: on the
+#: accuracy sweep the generator's landing of the banded foot lies 0.39 s before to 0.35 s after
+#: the counted step's end (1st to 99th percentile).
+_LANDING_REACH_S = (0.1, 0.45)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -197,6 +207,13 @@ class SwingParams:
         look-back adds included: shuffling the feet or adjusting the band
         moves the thigh less than a step does (a swing of a bout already
         going may be smaller).
+    min_opening_shock_ms2 : float
+        Smallest landing shock of the swings that open a bout, m/s² (see
+        ``Swing.shock_ms2``; 0 disables): bending down to tug the band round
+        the thigh swings it like a step but lands no foot. A swing of a bout
+        already going is not asked, nor one the look-back takes.
+    shock_median_s : float
+        Running-median window the shock is measured against, s.
     lookback_fraction : float
         Unreported swings before a newly confirmed bout are added to it when
         they fit its rhythm and are at least this share of its median burst.
@@ -269,6 +286,8 @@ class SwingParams:
     max_turn_deg: float = 0.0
     max_walk_rate_dps: float = 0.0
     min_opening_excursion_deg: float = 0.0
+    min_opening_shock_ms2: float = 0.0
+    shock_median_s: float = 0.28
     posture_settle_s: float = 0.0
     lookback_fraction: float = 0.3
     miss_tolerance: float = 0.3
@@ -324,6 +343,10 @@ class Swing:
     lost : tuple of (float, float)
         Stretches of the ``max_period_s`` before the peak that data bridged
         across holes in the input filled, (first, last bridged grid sample) s.
+    shock_ms2 : float
+        Largest shock from just before the swing to just after it (a foot
+        landing), m/s²: how far the specific force lies from its running
+        median.
     """
 
     start_s: float
@@ -335,6 +358,7 @@ class Swing:
     turn_deg: float = 0.0
     rate_dps: float = 0.0
     lost: tuple[tuple[float, float], ...] = ()
+    shock_ms2: float = 0.0
 
 
 def _refractory_for(params: SwingParams, period_s: float | None) -> float:
@@ -422,6 +446,8 @@ class SwingBouts:
         p = self.params
         if from_rest and self._reported == 0 and swing.excursion_deg < p.min_opening_excursion_deg:
             return []  # too slight to open a walk: shuffling the feet, adjusting the band
+        if from_rest and self._reported == 0 and swing.shock_ms2 < p.min_opening_shock_ms2:
+            return []  # no foot landed: bending down to the band, not a step
         if self._reported == 0 and swing.start_s - self._posture_change_s < p.posture_settle_s:
             return []  # the thigh still settling after lying down or getting up: not a walk's opening
         bout = self._bout
@@ -436,8 +462,10 @@ class SwingBouts:
                     # The bout's swings stopped coming and a smaller rhythm went on: a large
                     # opening swing must not judge every later one small. Start over with it: a
                     # band walk goes on, so its smaller steps need not open it as from standstill
-                    # (after ordinary walking they must).
-                    smalls, from_rest = self._smalls, self._ordinary_walking()
+                    # (after ordinary walking they must, and its last strides are none of them).
+                    fastest = self._walk_rate_limit()
+                    smalls = [s for s in self._smalls if s.rate_dps <= fastest]
+                    from_rest = self._ordinary_walking()
                     self._new_bout([])
                     return [s for small in smalls for s in self._join(small, from_rest)]
                 if p.small_restarts and len(bout) < p.bout_swings:
@@ -477,8 +505,11 @@ class SwingBouts:
                 return []
             if not regular:
                 # Swings held as a possible rise still count when movement goes straight on;
-                # after a rest they were the person standing up.
-                held = bout[self._reported :] if self._reported and period <= p.max_period_s else []
+                # after a rest they were the person standing up, and as fast as ordinary walking
+                # they were its first stride.
+                fastest = self._walk_rate_limit()
+                going_on = self._reported > 0 and period <= p.max_period_s
+                held = [s for s in bout[self._reported :] if s.rate_dps <= fastest] if going_on else []
                 self._new_bout([swing])
                 return held
             bout.extend(missed)
@@ -729,6 +760,7 @@ class SwingDetector:
         self._gyro = StreamingSOS.lowpass(p.gyro_cutoff_hz, rate_hz, 3)
         self._speed = StreamingSOS.lowpass(p.speed_cutoff_hz, rate_hz, 1)
         self._mean = StreamingSOS(_ew_sos(p.mean_tau_s, rate_hz), 3)
+        self._median = RunningMedian(p.shock_median_s, rate_hz, 3)
         self._keep = int(2.0 * p.max_period_s * rate_hz)
         self._reach = int(p.max_period_s * rate_hz)  # how far before its peak a swing's start is sought
         # The rate is taken from this long before the burst (the other half of the step cycle).
@@ -771,9 +803,9 @@ class SwingDetector:
     # --- signal maths ----------------------------------------------------------
 
     def _restart(self) -> None:
-        for f in (self._gravity, self._gyro, self._speed, self._mean):
+        for f in (self._gravity, self._gyro, self._speed, self._mean, self._median):
             f.reset()
-        self._hist = np.empty((0, 7))
+        self._hist = np.empty((0, 8))
         self._last_u: FloatArray | None = None
         self._candidate: int | None = None  # history index of the best burst peak not yet settled
         self._last_peak_s = -math.inf  # peak of the last burst settled, s
@@ -816,8 +848,11 @@ class SwingDetector:
         rate2 = np.zeros(len(t)) if gyro is None else np.einsum("ij,ij->i", gyro, gyro) / self.rate_hz
         rate2_sum = np.cumsum(rate2) + (self._hist[-1, _RATE2] if base else 0.0)
         bridged_sum = np.cumsum(block.bridged) + (self._hist[-1, _BRIDGED] if base else 0.0)
+        median, centre = self._median.push(acc)
+        shock = np.zeros(len(t))
+        shock[len(t) - len(median) :] = row_norms(centre - median)
         self._hist = np.concatenate(
-            (self._hist, np.column_stack((t, smooth, area_sum, dev_deg, yaw_sum, rate2_sum, bridged_sum)))
+            (self._hist, np.column_stack((t, smooth, area_sum, dev_deg, yaw_sum, rate2_sum, bridged_sum, shock)))
         )
         # 3. candidate peaks: local maxima (the last sample waits for its successor).
         s = self._hist[:, _SIGNAL]
@@ -975,9 +1010,11 @@ class SwingDetector:
         # Not before the fixed reach, which the history kept always covers (chunk invariance).
         floor = max(c - self._reach, 0)
         lead = max(i0 - self._rate_lead, floor)
+        swing_start_s = float(h[b0, _T]) - p.boundary_delay_s
+        swing_end_s = float(h[b1, _T]) - p.boundary_delay_s
         swing = Swing(
-            start_s=float(h[b0, _T]) - p.boundary_delay_s,
-            end_s=float(h[b1, _T]) - p.boundary_delay_s,
+            start_s=swing_start_s,
+            end_s=swing_end_s,
             peak_s=float(h[c, _T]),
             peak_speed_dps=float(h[c, _SIGNAL]),
             area=float(h[i1, _AREA] - h[i0, _AREA]),
@@ -985,6 +1022,7 @@ class SwingDetector:
             turn_deg=float(np.ptp(h[i0 : i1 + 1, _YAW])),
             rate_dps=self._rms_rate_dps(h, lead, i1),
             lost=self._bridged_runs(h, floor, c),
+            shock_ms2=self._landing_shock(h, swing_start_s, swing_end_s),
         )
         return self._bouts.add(swing)
 
@@ -1009,6 +1047,17 @@ class SwingDetector:
         clear = h[idx, _BRIDGED] == h[back, _BRIDGED]
         # With no clear sample nothing better is known: the excursion as measured.
         return float(h[idx[clear] if clear.any() else idx, _DEV].max())
+
+    def _landing_shock(self, h: FloatArray, start_s: float, end_s: float) -> float:
+        """Largest shock (m/s²) from just before ``start_s`` to just after ``end_s`` (s) in the history ``h``.
+
+        Row ``i`` holds the shock of the sample the running median's delay
+        before it; only what ``h`` already holds is looked at.
+        """
+        before_s, after_s = _LANDING_REACH_S
+        i0, i1 = np.searchsorted(h[:, _T], (start_s - before_s, end_s + after_s), side="left")
+        delay = self._median.delay
+        return float(h[i0 + delay : i1 + delay, _SHOCK].max(initial=0.0))
 
     @staticmethod
     def _rms_rate_dps(h: FloatArray, i0: int, i1: int) -> float:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sensor.dsp.filters import StreamingSOS
+from sensor.dsp.filters import RunningMedian, StreamingSOS
 from sensor.dsp.resample import GridBlock, UniformResampler, holes, usual_step_s
 from sensor.types import SampleBlock
 
@@ -89,6 +89,24 @@ def test_streaming_filter_matches_one_shot_filtering(sizes: list[int]) -> None:
         parts.append(filt.push(x[start:stop]))
         start, i = stop, i + 1
     np.testing.assert_allclose(np.vstack(parts), whole, atol=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 50), min_size=1, max_size=4))
+def test_running_median_gives_each_windows_median_and_centre_however_cut(sizes: list[int]) -> None:
+    x = np.random.default_rng(4).normal(size=(200, 3))
+    running = RunningMedian(0.28, 25.0, 3)
+    assert running.size == 9 and running.delay == 4  # 0.28 s at 25 Hz, rounded to an odd count
+    medians, centres, start, i = [], [], 0, 0
+    while start < len(x):
+        stop = start + sizes[i % len(sizes)]
+        median, centre = running.push(x[start:stop])
+        medians.append(median)
+        centres.append(centre)
+        start, i = stop, i + 1
+    windows = np.lib.stride_tricks.sliding_window_view(x, 9, axis=0)
+    np.testing.assert_array_equal(np.vstack(medians), np.median(windows, axis=2))
+    np.testing.assert_array_equal(np.vstack(centres), x[4:-4])
 
 
 def test_filter_starts_at_steady_state_so_a_still_band_has_no_transient() -> None:

@@ -15,12 +15,13 @@ SIZE = 300.0  # burst peak, deg²/s
 
 
 LOOP = -0.01  # loop area, rad²
+LANDING = 4.0  # a foot landing's shock, m/s²
 
 
 def swing(peak_s: float, size: float = SIZE, excursion_deg: float = 10.0, rate_dps: float = 0.0,
-          area: float = LOOP) -> Swing:
+          area: float = LOOP, shock_ms2: float = LANDING) -> Swing:
     return Swing(start_s=peak_s - 0.2, end_s=peak_s + 0.2, peak_s=peak_s, peak_speed_dps=size, area=area,
-                 excursion_deg=excursion_deg, rate_dps=rate_dps)
+                 excursion_deg=excursion_deg, rate_dps=rate_dps, shock_ms2=shock_ms2)
 
 
 def feed(swings: list[Swing]) -> list[list[float]]:
@@ -43,6 +44,18 @@ def test_a_regular_walk_is_reported_swing_by_swing() -> None:
     assert reported(out) == [s.peak_s for s in swings]
     # The opening swing waits for the second to confirm the rhythm; every later one comes at once.
     assert out[0] == [] and all(out[k] == [swings[k].peak_s] for k in range(2, 10))
+
+
+def test_swings_that_land_no_foot_do_not_open_a_walk() -> None:
+    # Bending down to tug the band round the thigh, in a rhythm of its own.
+    assert reported(feed([replace(s, shock_ms2=0.6) for s in walk(4)])) == []
+
+
+def test_a_walk_whose_first_landings_went_unseen_is_counted_from_its_first_swing() -> None:
+    swings = walk(6)
+    swings[:2] = [replace(s, shock_ms2=0.6) for s in swings[:2]]
+    # The third and fourth swings confirm the walk; the look-back takes the first two.
+    assert reported(feed(swings)) == [s.peak_s for s in swings]
 
 
 def test_the_pelvis_movement_between_swings_is_not_a_swing() -> None:
