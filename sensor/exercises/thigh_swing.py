@@ -36,8 +36,10 @@ axes: only rotation-invariant quantities are measured.
    with a gyroscope) is skipped. The swings that open a bout must reach
    ``min_opening_excursion_deg``: shuffling the feet moves the thigh less.
    They must also land a foot (a shock of ``min_opening_shock_ms2``: the
-   specific force's distance from its running median): bending down to
-   the band swings the thigh like a step but lands none.
+   specific force's distance from its running median), even where smaller
+   steps take over a walk under way (below): bending down to the band or
+   rising from the squat after a set swings the thigh like a step but lands
+   none.
    With a gyroscope, a bout whose recent swings turn the thigh faster than
    ``max_walk_rate_dps`` is ordinary walking: its swings are used up
    unreported, and the look-back never takes such a swing.
@@ -210,8 +212,9 @@ class SwingParams:
     min_opening_shock_ms2 : float
         Smallest landing shock of the swings that open a bout, m/s² (see
         ``Swing.shock_ms2``; 0 disables): bending down to tug the band round
-        the thigh swings it like a step but lands no foot. A swing of a bout
-        already going is not asked, nor one the look-back takes.
+        the thigh swings it like a step but lands no foot. Asked of every
+        swing that opens a bout, smaller steps taking over included; not of
+        the swings of a bout already going, nor of one the look-back takes.
     shock_median_s : float
         Running-median window the shock is measured against, s.
     lookback_fraction : float
@@ -446,8 +449,8 @@ class SwingBouts:
         p = self.params
         if from_rest and self._reported == 0 and swing.excursion_deg < p.min_opening_excursion_deg:
             return []  # too slight to open a walk: shuffling the feet, adjusting the band
-        if from_rest and self._reported == 0 and swing.shock_ms2 < p.min_opening_shock_ms2:
-            return []  # no foot landed: bending down to the band, not a step
+        if self._reported == 0 and swing.shock_ms2 < p.min_opening_shock_ms2:
+            return []  # no foot landed: bending down to the band or rising from the squat, not a step
         if self._reported == 0 and swing.start_s - self._posture_change_s < p.posture_settle_s:
             return []  # the thigh still settling after lying down or getting up: not a walk's opening
         bout = self._bout
@@ -462,7 +465,8 @@ class SwingBouts:
                     # The bout's swings stopped coming and a smaller rhythm went on: a large
                     # opening swing must not judge every later one small. Start over with it: a
                     # band walk goes on, so its smaller steps need not open it as from standstill
-                    # (after ordinary walking they must, and its last strides are none of them).
+                    # (after ordinary walking they must, and its last strides are none of them),
+                    # but they land a foot as every step does.
                     fastest = self._walk_rate_limit()
                     smalls = [s for s in self._smalls if s.rate_dps <= fastest]
                     from_rest = self._ordinary_walking()

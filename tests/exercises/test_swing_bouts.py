@@ -144,6 +144,16 @@ def test_fidgeting_after_a_walk_does_not_take_over() -> None:
     assert reported(out) == [s.peak_s for s in swings]
 
 
+@pytest.mark.parametrize("landing_ms2, counted", [(LANDING, True), (0.6, False)])
+def test_smaller_steps_taking_over_a_walk_must_land_a_foot(landing_ms2: float, counted: bool) -> None:
+    # After a set, rising from the squat and bending to the band move the thigh less than the
+    # set's steps, at a rhythm of their own, but land no foot.
+    swings = walk(8)
+    after = [swing(swings[-1].peak_s + k * PERIOD_S, 0.4 * SIZE, shock_ms2=landing_ms2) for k in range(1, 5)]
+    out = feed(swings + after)
+    assert reported(out) == [s.peak_s for s in swings + (after if counted else [])]
+
+
 def test_lying_down_ends_the_bout_and_the_look_back_never_crosses_it() -> None:
     before = walk(4)
     lie_down = swing(before[-1].peak_s + PERIOD_S, SIZE, excursion_deg=60.0)
