@@ -467,9 +467,7 @@ class SwingBouts:
                     # band walk goes on, so its smaller steps need not open it as from standstill
                     # (after ordinary walking they must, and its last strides are none of them),
                     # but they land a foot as every step does.
-                    fastest = self._walk_rate_limit()
-                    smalls = [s for s in self._smalls if s.rate_dps <= fastest]
-                    from_rest = self._ordinary_walking()
+                    smalls, from_rest = self._slower_than_walking(self._smalls), self._ordinary_walking()
                     self._new_bout([])
                     return [s for small in smalls for s in self._join(small, from_rest)]
                 if p.small_restarts and len(bout) < p.bout_swings:
@@ -511,9 +509,8 @@ class SwingBouts:
                 # Swings held as a possible rise still count when movement goes straight on;
                 # after a rest they were the person standing up, and as fast as ordinary walking
                 # they were its first stride.
-                fastest = self._walk_rate_limit()
                 going_on = self._reported > 0 and period <= p.max_period_s
-                held = [s for s in bout[self._reported :] if s.rate_dps <= fastest] if going_on else []
+                held = self._slower_than_walking(bout[self._reported :]) if going_on else []
                 self._new_bout([swing])
                 return held
             bout.extend(missed)
@@ -555,6 +552,15 @@ class SwingBouts:
         """Angular rate (deg/s) above which swings are ordinary walking; infinite when the check is off."""
         limit = self.params.max_walk_rate_dps
         return limit if limit > 0.0 else math.inf
+
+    def _slower_than_walking(self, swings: list[Swing]) -> list[Swing]:
+        """``swings`` without those that turn the thigh as fast as ordinary walking (seen with a gyroscope).
+
+        Such a swing is a stride, never a step taken by a side door: the
+        look-back, a swing held as a possible rise, smaller steps taking over.
+        """
+        fastest = self._walk_rate_limit()
+        return [s for s in swings if s.rate_dps <= fastest]
 
     def _maybe_rising(self, swing: Swing) -> bool:
         """Whether ``swing``, next in a reported bout, moves the thigh so much further than its steps it may be a rise.
@@ -704,14 +710,12 @@ class SwingBouts:
         bout = self._bout
         floor = p.lookback_fraction * self._typical_size()
         nxt, period = bout[0], bout[1].peak_s - bout[0].peak_s
-        fastest = self._walk_rate_limit()
         pool = [
             s
-            for s in self._unreported
+            for s in self._slower_than_walking(self._unreported)
             if s.peak_s < nxt.peak_s
             and s.peak_speed_dps >= floor
             and s.excursion_deg >= p.min_opening_excursion_deg
-            and s.rate_dps <= fastest  # a stride of ordinary walking before the bout is not its opening step
         ]
         found: list[Swing] = []
         while pool:
