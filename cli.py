@@ -2,7 +2,7 @@
 
 All logic lives in the ``sensor`` package; this module only wires it up and
 turns :class:`sensor.errors.RepbandError` into one line on stderr and an exit
-code (1 bad data or device, 2 bad usage, 130 stopped by Ctrl-C before anything was kept).
+code (1 bad data or device, 2 bad usage, 130 cut short by Ctrl-C).
 """
 
 from __future__ import annotations
@@ -39,6 +39,10 @@ def friendly_errors(func: F) -> F:
             kind = "" if isinstance(exc, StoppedError) else "error: "
             typer.echo(f"repband: {kind}{exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            # A Ctrl-C before a command installs its own handling (while it starts up).
+            typer.echo("repband: stopped (Ctrl-C)", err=True)
+            raise typer.Exit(StoppedError.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -292,10 +296,11 @@ def record(
 ) -> None:
     """Record from a band with a live view of counts and tempo; Ctrl-C stops and prints the summary."""
     import asyncio
+    from datetime import datetime
 
     from rich.console import Console
 
-    from sensor.recorder import RecordSettings, record_band
+    from sensor.recorder import RecordSettings, record_band, stopped_at_once
     from sensor.render.live import LiveView
     from sensor.render.tables import render_summary
 
@@ -306,17 +311,21 @@ def record(
         duration_s=duration,
         out=out,
         scan_timeout_s=_scan_timeout(timeout),
-    )
+    ).with_default_out(datetime.now())
     console = Console()
-    with LiveView(title="recording (Ctrl-C stops)", console=console) as view:
-        outcome = asyncio.run(record_band(settings, view=view))
-    render_summary(outcome.result, console, file=str(outcome.path))
-    skipped = f"; {outcome.decode_errors} corrupt packet(s) skipped" if outcome.decode_errors else ""
-    console.print(
-        f"recording saved to {outcome.path} ({outcome.samples} samples from {outcome.band_name}{skipped})",
-        highlight=False,
-        soft_wrap=True,
-    )
+    try:
+        with LiveView(title="recording (Ctrl-C stops)", console=console) as view:
+            outcome = asyncio.run(record_band(settings, view=view))
+        render_summary(outcome.result, console, file=str(outcome.path))
+        skipped = f"; {outcome.decode_errors} corrupt packet(s) skipped" if outcome.decode_errors else ""
+        console.print(
+            f"recording saved to {outcome.path} ({outcome.samples} samples from {outcome.band_name}{skipped})",
+            highlight=False,
+            soft_wrap=True,
+        )
+    except KeyboardInterrupt:
+        assert settings.out is not None
+        raise stopped_at_once(settings.out) from None
 
 
 @app.command()

@@ -3,7 +3,7 @@
 Every failure a user can cause or meet has its own class. Library code raises
 these; only ``cli.py`` turns them into a one-line message and an exit code
 (1 for bad data or a device problem, 2 for bad usage, 130 for a Ctrl-C stop
-that left nothing to keep).
+that cut a command short).
 """
 
 from __future__ import annotations
@@ -63,6 +63,6 @@ class RadioUnavailableError(RepbandError):
 
 
 class StoppedError(RepbandError):
-    """The user stopped a command (Ctrl-C) before it had anything to keep (exit code 130, as for SIGINT)."""
+    """The user cut a command short with Ctrl-C (exit code 130, as for SIGINT); the message says what was kept."""
 
     exit_code = 130

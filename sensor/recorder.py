@@ -22,7 +22,7 @@ import asyncio
 import itertools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -346,6 +346,12 @@ class RecordSettings:
         if self.duration_s is not None and not (0 < self.duration_s <= MAX_DURATION_S):
             raise UsageError(f"--duration {self.duration_s:g}: must be more than 0 and at most {MAX_DURATION_S:g} s")
 
+    def with_default_out(self, now: datetime) -> RecordSettings:
+        """These settings with ``out`` set: the one given, or an unused default path named after ``now``."""
+        if self.out is not None:
+            return self
+        return replace(self, out=default_recording_path(self.pipeline.exercise, now))
+
 
 @dataclass(frozen=True)
 class RecordOutcome:
@@ -456,7 +462,8 @@ async def record_band(settings: RecordSettings, *, view: StatusView | None = Non
 
     explicit_virtual = settings.band is not None and settings.band.strip().lower() == VIRTUAL_TARGET
     target = _target(settings.band, explicit_virtual or virtual_selected())
-    path = settings.out or default_recording_path(settings.pipeline.exercise, datetime.now())
+    path = settings.with_default_out(datetime.now()).out
+    assert path is not None
     check_writable(path)
     pipeline = Pipeline(settings.pipeline)
 
@@ -495,6 +502,18 @@ async def record_band(settings: RecordSettings, *, view: StatusView | None = Non
             saved = f"{recorder.samples_written} samples received before the failure are saved in {path}"
             raise type(exc)(f"{exc}; {saved}") from None
     return RecordOutcome(path, result, recorder.samples_written, found.name, link.decode_errors)
+
+
+def stopped_at_once(path: Path) -> StoppedError:
+    """The error for a second Ctrl-C, which ends a recording at once: it says whether, and where, data was kept.
+
+    The recording is written as it streams, so the samples received before
+    the second Ctrl-C are in ``path`` (its last line may be cut off; reading
+    it says so and keeps every whole line).
+    """
+    if path.exists():
+        return StoppedError(f"stopped at once by a second Ctrl-C; the samples received so far are in {path}")
+    return StoppedError("stopped by a second Ctrl-C; nothing was recorded")
 
 
 async def _connect(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from sensor.ble.virtual.polar import VirtualPolarBand
 from sensor.ble.virtual.radio import VirtualRadio
 from sensor.errors import UsageError
 from sensor.pipeline import Pipeline, PipelineConfig, analyze_recording
-from sensor.recorder import Recorder, RecordSettings, default_recording_path, record_link
+from sensor.recorder import Recorder, RecordSettings, default_recording_path, record_link, stopped_at_once
 from sensor.recording import Recording, read_recording
 from sensor.session import LiveStatus, SessionResult
 from sensor.synth import SimulationConfig, simulate
@@ -292,8 +293,6 @@ def test_live_count_equals_analysis_of_the_written_file_for_any_blocks(tmp_path:
 
 
 def test_default_path_is_timestamped_and_never_reused(tmp_path: Path) -> None:
-    from datetime import datetime
-
     now = datetime(2026, 11, 24, 10, 0, 0)
     first = default_recording_path("clamshell", now, tmp_path)
     assert first == tmp_path / "2026-11-24T10-00-00-clamshell.csv"
@@ -305,3 +304,19 @@ def test_default_path_is_timestamped_and_never_reused(tmp_path: Path) -> None:
 def test_out_of_range_settings_are_usage_errors(field: str, value: float) -> None:
     with pytest.raises(UsageError, match="must be more than 0"):
         RecordSettings(**{field: value})  # type: ignore[arg-type]
+
+
+def test_a_second_ctrl_c_says_where_the_samples_are_or_that_there_are_none(tmp_path: Path) -> None:
+    path = tmp_path / "session.csv"
+    assert str(stopped_at_once(path)) == "stopped by a second Ctrl-C; nothing was recorded"
+    path.write_text("t,ax,ay,az\n")
+    assert str(stopped_at_once(path)).endswith(f"the samples received so far are in {path}")
+    assert stopped_at_once(path).exit_code == 130
+
+
+def test_the_default_out_is_chosen_once_and_a_given_one_is_kept(tmp_path: Path) -> None:
+    given = RecordSettings(out=tmp_path / "mine.csv")
+    assert given.with_default_out(datetime.now()) is given
+    now = datetime(2026, 1, 2, 3, 4, 5)
+    chosen = RecordSettings(pipeline=PipelineConfig(exercise="clamshell")).with_default_out(now)
+    assert chosen.out is not None and chosen.out.name == "2026-01-02T03-04-05-clamshell.csv"

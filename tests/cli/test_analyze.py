@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
-from cli import app, main
+from cli import app, friendly_errors, main
 
 RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
 DEMO = RECORDINGS / "clamshell-demo.csv"
@@ -155,6 +156,17 @@ def test_the_entry_point_exits_0_after_a_command_that_succeeds(
         main()
     assert exited.value.code == 0
     assert json.loads(capsys.readouterr().out)["count"] > 0
+
+
+def test_a_ctrl_c_while_a_command_starts_up_is_one_line_and_exit_130(capsys: pytest.CaptureFixture[str]) -> None:
+    @friendly_errors
+    def starting_up() -> None:
+        raise KeyboardInterrupt  # what SIGINT raises before a command installs its own handling
+
+    with pytest.raises(typer.Exit) as exited:
+        starting_up()
+    assert exited.value.exit_code == 130
+    assert capsys.readouterr().err == "repband: stopped (Ctrl-C)\n"
 
 
 def test_a_corrupt_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
