@@ -8,6 +8,7 @@ code (1 bad data or device, 2 bad usage, 130 cut short by Ctrl-C).
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
@@ -339,7 +340,20 @@ def bands() -> None:
 
 
 def main() -> None:
-    """Console-script entry point: a command-line mistake (unknown option, unparsable value) is one line too."""
+    """Console-script entry point: a command-line mistake (unknown option, unparsable value) is one line too.
+
+    Once the command is over, Ctrl-C is ignored: the process is only exiting,
+    and a signal landing in the interpreter's shutdown would print a traceback.
+    """
+    try:
+        code = _run_app()
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
+def _run_app() -> int:
+    """Run the command line; return the exit code."""
     try:
         code = app(prog_name="repband", standalone_mode=False)
     except typer.TyperException as exc:
@@ -348,10 +362,14 @@ def main() -> None:
         if message:  # empty after the help shown for a bare `repband`
             command = getattr(getattr(exc, "ctx", None), "command_path", "repband")
             typer.echo(f"repband: error: {message}; see '{command} --help'", err=True)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except typer.Abort:
-        sys.exit(1)
-    sys.exit(code if isinstance(code, int) else 0)
+        return 1
+    except KeyboardInterrupt:
+        # Between Typer's own handling and the command's, e.g. right after the command returned.
+        typer.echo("repband: stopped (Ctrl-C)", err=True)
+        return StoppedError.exit_code
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

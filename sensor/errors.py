@@ -66,3 +66,7 @@ class StoppedError(RepbandError):
     """The user cut a command short with Ctrl-C (exit code 130, as for SIGINT); the message says what was kept."""
 
     exit_code = 130
+
+
+class StoppedAtOnceError(StoppedError):
+    """A second Ctrl-C ended a command at once, without waiting for its orderly stop."""

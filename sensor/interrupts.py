@@ -1,10 +1,12 @@
 """Ctrl-C as a request to stop: the session ends cleanly and keeps what it has.
 
 The first Ctrl-C (SIGINT) or SIGTERM inside one of these blocks only sets a
-flag, which the running loop checks at its next step; the handlers are then
-put back, so a second Ctrl-C interrupts as usual (a way out if a band stops
-answering). :func:`stop_on_interrupt` serves asyncio code (recording,
-scanning), :func:`interrupt_stops` plain loops (replay).
+flag, which the running loop checks at its next step. A second one is a way
+out if a band stops answering: in asyncio code (:func:`stop_on_interrupt`:
+recording, scanning) it cancels the task at once, which still closes files on
+its way out, and the block ends with :class:`~sensor.errors.StoppedAtOnceError`;
+in a plain loop (:func:`interrupt_stops`: replay) it interrupts as usual.
+Either way the handlers are then put back, so one more interrupts as usual.
 """
 
 from __future__ import annotations
@@ -15,29 +17,50 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 
+from sensor.errors import StoppedAtOnceError
+
 
 @contextlib.contextmanager
 def stop_on_interrupt(stop: asyncio.Event) -> Iterator[None]:
-    """Inside the block, the first Ctrl-C (SIGINT) or SIGTERM sets ``stop`` instead of killing the program.
+    """Inside the block, the first Ctrl-C (SIGINT) or SIGTERM sets ``stop``; the second cancels the task at once.
 
     Parameters
     ----------
     stop : asyncio.Event
-        Set by the first signal. The handlers are then removed, so a second
-        Ctrl-C interrupts as usual (a way out if the band stops answering).
+        Set by the first signal.
+
+    Raises
+    ------
+    StoppedAtOnceError
+        A second signal cancelled the task running the block (its
+        ``finally`` clauses ran on the way out). The handlers are then
+        removed, so a third Ctrl-C interrupts as usual.
 
     Notes
     -----
-    Must run inside the event loop's thread. Where the loop cannot take
-    signal handlers (Windows, a non-main thread) nothing is installed.
+    Must run inside the event loop's thread, in a task. Where the loop
+    cannot take signal handlers (Windows, a non-main thread) nothing is
+    installed. Without this, a second Ctrl-C raises KeyboardInterrupt
+    wherever the loop happens to be, and tasks torn down half-way make
+    asyncio print their tracebacks.
     """
     loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
     installed: list[signal.Signals] = []
+    signals_seen = 0
 
-    def on_signal() -> None:
-        stop.set()
+    def remove_handlers() -> None:
         while installed:
             loop.remove_signal_handler(installed.pop())
+
+    def on_signal() -> None:
+        nonlocal signals_seen
+        signals_seen += 1
+        stop.set()
+        if signals_seen >= 2:
+            remove_handlers()
+            if task is not None:
+                task.cancel()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         try:
@@ -47,9 +70,13 @@ def stop_on_interrupt(stop: asyncio.Event) -> Iterator[None]:
         installed.append(signum)
     try:
         yield
+    except asyncio.CancelledError:
+        if signals_seen < 2 or task is None:
+            raise
+        task.uncancel()  # the cancellation was this block's own, and it ends here
+        raise StoppedAtOnceError("stopped at once by a second Ctrl-C") from None
     finally:
-        while installed:
-            loop.remove_signal_handler(installed.pop())
+        remove_handlers()
 
 
 @contextlib.contextmanager

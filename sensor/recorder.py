@@ -27,7 +27,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sensor.errors import BandNotFoundError, RepbandError, StoppedError, UnsupportedSettingError, UsageError
+from sensor.errors import (
+    BandNotFoundError,
+    RepbandError,
+    StoppedAtOnceError,
+    StoppedError,
+    UnsupportedSettingError,
+    UsageError,
+)
 from sensor.interrupts import stop_on_interrupt
 from sensor.pipeline import Pipeline, PipelineConfig
 from sensor.recording.v1 import RecordingWriter, stored_block
@@ -457,6 +464,9 @@ async def record_band(settings: RecordSettings, *, view: StatusView | None = Non
         then says where the samples received so far were saved).
     StoppedError
         Ctrl-C came before the band was streaming; no file is written.
+    StoppedAtOnceError
+        A second Ctrl-C ended the session at once; the message says where
+        the samples received so far are.
     """
     from sensor.ble.virtual.default import virtual_selected
 
@@ -472,39 +482,42 @@ async def record_band(settings: RecordSettings, *, view: StatusView | None = Non
             view.update(pipeline.status(), link=state)
 
     stop = asyncio.Event()
-    with stop_on_interrupt(stop):
-        try:
-            found, link = await _connect(target, settings, stop, explicit_virtual, show_link)
-        except StoppedError as exc:
-            raise StoppedError(f"{exc}; nothing was recorded") from None
-        started_utc = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        with stop_on_interrupt(stop):
+            try:
+                found, link = await _connect(target, settings, stop, explicit_virtual, show_link)
+            except StoppedError as exc:
+                raise StoppedError(f"{exc}; nothing was recorded") from None
+            started_utc = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-        def metadata() -> dict[str, Any]:
-            rate_hz = link.session.rate_hz
-            return {
-                "band": found.band,
-                "model": found.model,
-                "name": found.name,
-                "address": found.address,
-                "rate_hz": None if rate_hz is None or not math.isfinite(rate_hz) else rate_hz,
-                "leg": settings.pipeline.leg,
-                "exercise": settings.pipeline.exercise,
-                "min_rom_deg": settings.pipeline.min_rom_deg,
-                "started_utc": started_utc,
-            }
+            def metadata() -> dict[str, Any]:
+                rate_hz = link.session.rate_hz
+                return {
+                    "band": found.band,
+                    "model": found.model,
+                    "name": found.name,
+                    "address": found.address,
+                    "rate_hz": None if rate_hz is None or not math.isfinite(rate_hz) else rate_hz,
+                    "leg": settings.pipeline.leg,
+                    "exercise": settings.pipeline.exercise,
+                    "min_rom_deg": settings.pipeline.min_rom_deg,
+                    "started_utc": started_utc,
+                }
 
-        recorder = Recorder(path, pipeline, metadata)
-        if view is not None:
-            view.update(recorder.status(), battery_percent=link.battery_percent, link="connected")
-        try:
-            result = await record_link(link, recorder, duration_s=settings.duration_s, stop=stop, view=view)
-        except RepbandError as exc:
-            saved = f"{recorder.samples_written} samples received before the failure are saved in {path}"
-            raise type(exc)(f"{exc}; {saved}") from None
+            recorder = Recorder(path, pipeline, metadata)
+            if view is not None:
+                view.update(recorder.status(), battery_percent=link.battery_percent, link="connected")
+            try:
+                result = await record_link(link, recorder, duration_s=settings.duration_s, stop=stop, view=view)
+            except RepbandError as exc:
+                saved = f"{recorder.samples_written} samples received before the failure are saved in {path}"
+                raise type(exc)(f"{exc}; {saved}") from None
+    except StoppedAtOnceError:
+        raise stopped_at_once(path) from None
     return RecordOutcome(path, result, recorder.samples_written, found.name, link.decode_errors)
 
 
-def stopped_at_once(path: Path) -> StoppedError:
+def stopped_at_once(path: Path) -> StoppedAtOnceError:
     """The error for a second Ctrl-C, which ends a recording at once: it says whether, and where, data was kept.
 
     The recording is written as it streams, so the samples received before
@@ -512,8 +525,8 @@ def stopped_at_once(path: Path) -> StoppedError:
     it says so and keeps every whole line).
     """
     if path.exists():
-        return StoppedError(f"stopped at once by a second Ctrl-C; the samples received so far are in {path}")
-    return StoppedError("stopped by a second Ctrl-C; nothing was recorded")
+        return StoppedAtOnceError(f"stopped at once by a second Ctrl-C; the samples received so far are in {path}")
+    return StoppedAtOnceError("stopped by a second Ctrl-C; nothing was recorded")
 
 
 async def _connect(

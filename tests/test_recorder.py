@@ -8,6 +8,8 @@ the test is about data, not timing.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +25,8 @@ from sensor.ble.virtual import backend_kwargs
 from sensor.ble.virtual.faults import MalformedKind, force_disconnect, inject_malformed_frame
 from sensor.ble.virtual.polar import VirtualPolarBand
 from sensor.ble.virtual.radio import VirtualRadio
-from sensor.errors import UsageError
+from sensor.errors import StoppedAtOnceError, UsageError
+from sensor.interrupts import stop_on_interrupt
 from sensor.pipeline import Pipeline, PipelineConfig, analyze_recording
 from sensor.recorder import Recorder, RecordSettings, default_recording_path, record_link, stopped_at_once
 from sensor.recording import Recording, read_recording
@@ -320,3 +323,23 @@ def test_the_default_out_is_chosen_once_and_a_given_one_is_kept(tmp_path: Path) 
     now = datetime(2026, 1, 2, 3, 4, 5)
     chosen = RecordSettings(pipeline=PipelineConfig(exercise="clamshell")).with_default_out(now)
     assert chosen.out is not None and chosen.out.name == "2026-01-02T03-04-05-clamshell.csv"
+
+
+def test_a_second_ctrl_c_ends_a_session_at_once_after_its_cleanup() -> None:
+    cleaned_up: list[str] = []
+
+    async def session() -> None:
+        stop = asyncio.Event()
+        with stop_on_interrupt(stop):
+            os.kill(os.getpid(), signal.SIGINT)
+            await asyncio.wait_for(stop.wait(), timeout=5.0)  # the first asks the session to stop
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                await asyncio.sleep(30.0)  # stopping hangs, as when a band stops answering
+            finally:
+                cleaned_up.append("file closed")
+
+    with pytest.raises(StoppedAtOnceError, match="second Ctrl-C"):
+        asyncio.run(session())
+    assert cleaned_up == ["file closed"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

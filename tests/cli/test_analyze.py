@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,14 @@ CLAMSHELL_TEMPO_KEYS = {"cadence_per_min", "rep_s_mean", "rep_s_cv", "tut_s", "o
                         "tempo", "rom_deg_mean", "rom_deg_min", "rom_drop_pct"}
 CLAMSHELL_REP_KEYS = {"index", "start_s", "peak_s", "end_s", "duration_s", "open_s", "hold_s", "close_s",
                       "rom_deg", "partial"}
+
+
+@pytest.fixture
+def sigint_restored() -> Iterator[None]:
+    """The entry point ignores Ctrl-C once its command is over (the process only exits then); undo that here."""
+    handler = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, handler)
 
 
 def analyze_json(*args: str) -> dict | list:
@@ -136,7 +146,12 @@ def test_bad_input_is_one_line_and_an_exit_code(args: list[str], code: int, word
     ],
 )
 def test_the_entry_point_gives_command_line_mistakes_one_line_too(
-    args: list[str], code: int, words: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    args: list[str],
+    code: int,
+    words: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    sigint_restored: None,
 ) -> None:
     monkeypatch.setattr(sys, "argv", ["repband", *args])
     with pytest.raises(SystemExit) as exited:
@@ -149,13 +164,15 @@ def test_the_entry_point_gives_command_line_mistakes_one_line_too(
 
 
 def test_the_entry_point_exits_0_after_a_command_that_succeeds(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], sigint_restored: None
 ) -> None:
     monkeypatch.setattr(sys, "argv", ["repband", "analyze", str(DEMO), "--json"])
     with pytest.raises(SystemExit) as exited:
         main()
     assert exited.value.code == 0
     assert json.loads(capsys.readouterr().out)["count"] > 0
+    # A Ctrl-C while the process exits must not turn into a traceback.
+    assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN
 
 
 def test_a_ctrl_c_while_a_command_starts_up_is_one_line_and_exit_130(capsys: pytest.CaptureFixture[str]) -> None:
