@@ -40,9 +40,9 @@ def stop_on_interrupt(stop: asyncio.Event) -> Iterator[None]:
     -----
     Must run inside the event loop's thread, in a task. Where the loop
     cannot take signal handlers (Windows, a non-main thread) nothing is
-    installed. Without this, a second Ctrl-C raises KeyboardInterrupt
-    wherever the loop happens to be, and tasks torn down half-way make
-    asyncio print their tracebacks.
+    installed. Cancelling, rather than letting the second Ctrl-C raise
+    KeyboardInterrupt wherever the loop happens to be, keeps asyncio from
+    printing the tracebacks of tasks torn down half-way.
     """
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
