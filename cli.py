@@ -28,6 +28,9 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+#: What a Ctrl-C that no command handles itself prints.
+_STOPPED_LINE = "repband: stopped (Ctrl-C)"
+
 
 def friendly_errors(func: F) -> F:
     """Turn Repband errors into one line on stderr and the error's exit code (a Ctrl-C stop is not called an error)."""
@@ -42,7 +45,7 @@ def friendly_errors(func: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             # A Ctrl-C before a command installs its own handling (while it starts up).
-            typer.echo("repband: stopped (Ctrl-C)", err=True)
+            typer.echo(_STOPPED_LINE, err=True)
             raise typer.Exit(StoppedError.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
@@ -367,7 +370,7 @@ def _run_app() -> int:
         return 1
     except KeyboardInterrupt:
         # Between Typer's own handling and the command's, e.g. right after the command returned.
-        typer.echo("repband: stopped (Ctrl-C)", err=True)
+        typer.echo(_STOPPED_LINE, err=True)
         return StoppedError.exit_code
     return code if isinstance(code, int) else 0
 
