@@ -42,7 +42,7 @@ from sensor.session import (
     majority_exercise,
     partition_sets,
 )
-from sensor.types import Event, SampleBlock
+from sensor.types import Event, FloatArray, SampleBlock
 from sensor.units import G_STANDARD
 
 LEGS: tuple[str, ...] = ("right", "left")
@@ -69,6 +69,8 @@ BATCH_BLOCK_SIZE = 8192
 _MIN_GRID_BLOCK = 6
 #: Window over which the live view's received sample rate is measured, s.
 _RATE_WINDOW_S = 5.0
+#: Input time steps gathered before they are binned into the step histogram (bounds their memory).
+_BIN_STEPS_EVERY = 4096
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,6 +206,8 @@ class Pipeline:
         self._last_s = np.nan
         self._has_gyro: bool | None = None
         self._dt_hist: Histogram[float] = Histogram()
+        self._steps_unbinned: list[FloatArray] = []  # input time steps (s) not yet in _dt_hist
+        self._n_unbinned = 0
         self._recent_blocks: deque[tuple[float, int]] = deque()
         self._link_drops = 0
         self._acc_norm_sum = 0.0
@@ -292,13 +296,15 @@ class Pipeline:
             return []
         self._awaiting = waiting
         events: list[Event] = []
-        for rep in sorted(ready, key=lambda r: r.start_s):
+        ready.sort(key=lambda r: r.start_s)
+        judgements = [] if recogniser is None else recogniser.judge_spans([(r.start_s, r.end_s) for r in ready])
+        for k, rep in enumerate(ready):
             counted = CountedRep(rep)
             if recogniser is not None:
                 if now_s > rep.emitted_at_s:
                     # Judged once later data came in: reported then (replace() is too costly to run for nothing).
                     rep = replace(rep, emitted_at_s=now_s)
-                judgement = recogniser.judge(rep.start_s, rep.end_s)
+                judgement = judgements[k]
                 counted = CountedRep(
                     rep, judgement.confidence, judgement.exercise, judgement.exercise is not None, judgement.sums
                 )
@@ -382,13 +388,24 @@ class Pipeline:
         self._n_samples += len(block)
         self._acc_norm_sum += float(row_norms(block.acc).sum())
         t = block.t if math.isnan(self._last_s) else np.concatenate(((self._last_s,), block.t))
-        # A histogram of 1 ms bins finds the usual step and the holes in O(1) memory (see _step_histogram).
-        bins, counts = np.unique(np.round(t[1:] - t[:-1], 3), return_counts=True)
-        self._dt_hist.update(dict(zip(bins.tolist(), counts.tolist())))
+        self._steps_unbinned.append(t[1:] - t[:-1])
+        self._n_unbinned += len(t) - 1
+        if self._n_unbinned >= _BIN_STEPS_EVERY:
+            self._bin_steps()
         self._last_s = block.end_s
         self._recent_blocks.append((block.end_s, len(block)))
         while self._recent_blocks and self._recent_blocks[0][0] < block.end_s - _RATE_WINDOW_S:
             self._recent_blocks.popleft()
+
+    def _bin_steps(self) -> None:
+        """Add the time steps noted since the last call to the histogram of 1 ms bins."""
+        if not self._steps_unbinned:
+            return
+        # The histogram finds the usual step and the holes in O(1) memory (see _step_histogram);
+        # binning many blocks' steps at once costs far less than binning each BLE-sized block.
+        bins, counts = np.unique(np.round(np.concatenate(self._steps_unbinned), 3), return_counts=True)
+        self._dt_hist.update(dict(zip(bins.tolist(), counts.tolist())))
+        self._steps_unbinned, self._n_unbinned = [], 0
 
     def _received_rate_hz(self) -> float | None:
         if len(self._recent_blocks) < 2:
@@ -399,6 +416,7 @@ class Pipeline:
 
     def _step_histogram(self) -> tuple[np.ndarray, np.ndarray, float]:
         """Distinct input time steps (s, 1 ms bins), their counts, and the usual step (s; NaN if none)."""
+        self._bin_steps()
         if not self._dt_hist:
             return np.empty(0), np.empty(0), math.nan
         steps = np.array(sorted(self._dt_hist))

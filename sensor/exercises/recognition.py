@@ -61,7 +61,7 @@ import numpy as np
 from scipy import signal
 
 from sensor.dsp.filters import StreamingSOS
-from sensor.dsp.vectors import cross3, norm3, row_norms, row_steps
+from sensor.dsp.vectors import cross_rows, row_norms, row_steps
 from sensor.dsp.resample import GridBlock
 from sensor.types import FloatArray
 from sensor.units import DEG_PER_RAD
@@ -288,9 +288,20 @@ class ExerciseRecogniser:
             The exercise (or None), a confidence from 0 to 1, and the span's
             sums for judging it together with others later.
         """
-        f, reference = self._span_features(start_s, end_s)
-        decided = self._decide(f)
-        return Judgement(decided.exercise, decided.confidence, self._span_sums(start_s, end_s, reference))
+        return self.judge_spans([(start_s, end_s)])[0]
+
+    def judge_spans(self, spans: Sequence[tuple[float, float]]) -> list[Judgement]:
+        """Judge each span ``(start_s, end_s)`` (s) as :meth:`judge` does, all at once.
+
+        A batch run finds a few dozen reps at a time; their features are then
+        a few array operations for all of them instead of a few dozen each.
+        """
+        features, references = self._spans_features(spans)
+        judged = []
+        for (start_s, end_s), f, reference in zip(spans, features, references):
+            decided = self._decide(f)
+            judged.append(Judgement(decided.exercise, decided.confidence, self._span_sums(start_s, end_s, reference)))
+        return judged
 
     def judge_together(self, spans: Sequence[SpanSums]) -> Judgement:
         """Judge the stretch from the earliest to the latest of ``spans`` as one span.
@@ -308,9 +319,9 @@ class ExerciseRecogniser:
         references = [s.reference for s in sorted(spans, key=lambda s: s.first_window) if s.reference is not None]
 
         def fitting(up: FloatArray) -> FloatArray | None:
-            return next((r for r in references if self._fits_reference(r[None, :], up)[0]), None)
+            return next((r for r in references if self._fits_reference(r[None, :], up[None, :])[0, 0]), None)
 
-        f = self._features_of(last.through - first.before, fitting)[0]
+        f = self._features_of((last.through - first.before)[None, :], lambda up, _: [fitting(up[0])])[0][0]
         p = self.params
         if "squat_deg" in f and f["squat_deg"] < p.walking_squat_deg and f["motion_across"] < p.walking_motion_across:
             return Judgement(None, 1.0)
@@ -338,7 +349,7 @@ class ExerciseRecogniser:
             ``turn_about_flexion`` (RMS rate about the flexion axis / about the
             other two). Empty when no samples cover the span.
         """
-        return self._span_features(start_s, end_s)[0]
+        return self._spans_features([(start_s, end_s)])[0][0]
 
     # --- internals -------------------------------------------------------------
 
@@ -355,59 +366,105 @@ class ExerciseRecogniser:
             return Judgement("lateral-walk", p_walk * p_lateral)
         return Judgement("monster-walk", p_walk * (1.0 - p_lateral))
 
-    def _span_features(self, start_s: float, end_s: float) -> tuple[dict[str, float], FloatArray | None]:
-        """Features of the span and its context (see :meth:`features`), and the standing reference used."""
+    def _spans_features(
+        self, spans: Sequence[tuple[float, float]]
+    ) -> tuple[list[dict[str, float]], list[FloatArray | None]]:
+        """Features of each span and its context (see :meth:`features`), and the standing reference each used."""
         ids, sums = self._history()
         if len(ids) == 0:
-            return {}, None
-        first = self._window_of(min(start_s, end_s - self.params.context_s))
-        last = self._window_of(end_s)
-        # Window ids only grow, so the span and its look-back are slices.
-        begin, end = np.searchsorted(ids, (first, last + 1))
+            return [{} for _ in spans], [None for _ in spans]
+        bounds = np.array(spans, dtype=np.float64).reshape(-1, 2)
+        first = self._windows_of(np.minimum(bounds[:, 0], bounds[:, 1] - self.params.context_s))
+        # Window ids only grow, so each span and its look-back are slices.
+        begin = np.searchsorted(ids, first)
+        end = np.searchsorted(ids, self._windows_of(bounds[:, 1]) + 1)
         # A fixed look-back (not "whatever history is left") keeps judgements independent of how
         # far the stream had run ahead when the rep was judged.
-        before = slice(int(np.searchsorted(ids, first - self._lookback_windows)), int(begin))
-        return self._features_of(sums[begin:end].sum(axis=0), lambda up: self._standing_reference(before, up))
+        back = np.searchsorted(ids, first - self._lookback_windows)
+        # Each span summed on its own, row after row: the same sums however the spans were batched.
+        totals = np.array([sums[b:e].sum(axis=0) for b, e in zip(begin.tolist(), end.tolist())])
+        return self._features_of(totals, lambda up, rows: self._standing_references(back[rows], begin[rows], up))
 
     def _features_of(
-        self, total: FloatArray, reference_for: Callable[[FloatArray], FloatArray | None]
-    ) -> tuple[dict[str, float], FloatArray | None]:
-        """Features of window sums ``total``; ``reference_for`` gives the standing reference for a bout's gravity."""
-        n = total[_N]
-        if n < 2:
-            return {}, None
-        mean_u = total[_U] / n
-        up = mean_u / norm3(mean_u)
-        # Outer products by broadcasting: np.outer's argument handling costs more than 9 products.
-        swing = total[_UU].reshape(3, 3) / n - mean_u[:, None] * mean_u
-        motion = total[_DD].reshape(3, 3) / n
-        across = np.eye(3) - up[:, None] * up
-        turn = total[_WW].reshape(3, 3) / total[_NG] if total[_NG] >= n else None
+        self, totals: FloatArray, references_for: Callable[[FloatArray, np.ndarray], list[FloatArray | None]]
+    ) -> tuple[list[dict[str, float]], list[FloatArray | None]]:
+        """Features of each row of window sums ``totals`` (k, width), and the standing reference each used.
+
+        ``references_for(up, rows)`` gives the standing references for the bouts' gravity
+        directions ``up`` (unit, one row per entry of ``rows``, the rows of ``totals`` judged).
+        """
+        features: list[dict[str, float]] = [{} for _ in range(len(totals))]
+        references: list[FloatArray | None] = [None] * len(totals)
+        rows = np.flatnonzero(totals[:, _N] >= 2)
+        if not len(rows):
+            return features, references
+        total = totals[rows]
+        n = total[:, _N]
+        mean_u = total[:, _U] / n[:, None]
+        up = mean_u / row_norms(mean_u)[:, None]
+        swing = total[:, _UU].reshape(-1, 3, 3) / n[:, None, None] - mean_u[:, :, None] * mean_u[:, None, :]
+        motion = total[:, _DD].reshape(-1, 3, 3) / n[:, None, None]
+        across = np.eye(3) - up[:, :, None] * up[:, None, :]
+        has_turn = (total[:, _NG] >= n).tolist()
+        turn = total[:, _WW].reshape(-1, 3, 3) / np.maximum(total[:, _NG], 1.0)[:, None, None]
         # One batched eigen-decomposition: a call per 3x3 matrix costs more than the maths.
-        tops = _top_eigen(np.array((swing, across @ motion @ across)))
-        f = {
-            "swing_deg": math.sqrt(max(tops[0, 0], 0.0)) * DEG_PER_RAD,
-            "rate_dps": math.sqrt(total[_RATE2] / n),
-            "impact_ms2": math.sqrt(total[_HF2] / n),
-            "swing_planarity": _planarity(tops[0]),
-            "motion_planarity": _planarity(tops[1]),
-        }
-        if turn is not None:
-            f["turn_dps"] = math.sqrt(max(float(np.trace(turn)), 0.0))
-        reference = reference_for(up)
-        if reference is not None:
-            normal = cross3(reference, up)
-            length = norm3(normal)
-            f["squat_deg"] = math.degrees(math.asin(min(1.0, length)))
-            normal /= length
-            forward = cross3(up, normal)
-            f["swing_across"] = _ratio(swing, normal, forward)
-            f["motion_across"] = _ratio(motion, normal, forward)
-            if turn is not None:
-                f["turn_about_flexion"] = math.sqrt(
-                    float(normal @ turn @ normal) / max(float(forward @ turn @ forward + up @ turn @ up), 1e-12)
-                )
-        return f, reference
+        tops = _top_eigen(np.stack((swing, across @ motion @ across), axis=1))
+        scalars = np.column_stack((
+            np.sqrt(np.maximum(tops[:, 0, 0], 0.0)) * DEG_PER_RAD,
+            np.sqrt(total[:, _RATE2] / n),
+            np.sqrt(total[:, _HF2] / n),
+            _planarity(tops[:, 0]),
+            _planarity(tops[:, 1]),
+            np.sqrt(np.maximum(np.trace(turn, axis1=1, axis2=2), 0.0)),
+        )).tolist()
+        found = references_for(up, rows)
+        with_reference = [j for j, reference in enumerate(found) if reference is not None]
+        flexion = self._flexion_features(
+            np.array([found[j] for j in with_reference]).reshape(-1, 3), up[with_reference],
+            swing[with_reference], motion[with_reference], turn[with_reference],
+        )
+        for j, i in enumerate(rows.tolist()):
+            swing_deg, rate_dps, impact_ms2, swing_planarity, motion_planarity, turn_dps = scalars[j]
+            f = {
+                "swing_deg": swing_deg,
+                "rate_dps": rate_dps,
+                "impact_ms2": impact_ms2,
+                "swing_planarity": swing_planarity,
+                "motion_planarity": motion_planarity,
+            }
+            if has_turn[j]:
+                f["turn_dps"] = turn_dps
+            features[i], references[i] = f, found[j]
+        for j, (squat_deg, swing_across, motion_across, turn_about_flexion) in zip(with_reference, flexion):
+            f = features[rows[j]]
+            f.update(squat_deg=squat_deg, swing_across=swing_across, motion_across=motion_across)
+            if has_turn[j]:
+                f["turn_about_flexion"] = turn_about_flexion
+        return features, references
+
+    @staticmethod
+    def _flexion_features(
+        reference: FloatArray, up: FloatArray, swing: FloatArray, motion: FloatArray, turn: FloatArray
+    ) -> list[list[float]]:
+        """Per bout: ``squat_deg``, ``swing_across``, ``motion_across`` and ``turn_about_flexion`` (see :meth:`features`).
+
+        ``reference`` and ``up`` are rows of unit gravity directions (standing
+        and the bout's); the matrices are the bout's second moments (k, 3, 3).
+        """
+        normal = cross_rows(reference, up)
+        length = row_norms(normal)
+        squat_deg = np.degrees(np.arcsin(np.minimum(length, 1.0)))
+        normal = normal / length[:, None]
+        forward = cross_rows(up, normal)
+
+        def moment(matrix: FloatArray, axis: FloatArray) -> FloatArray:
+            return np.einsum("ki,kij,kj->k", axis, matrix, axis)
+
+        def ratio(matrix: FloatArray) -> FloatArray:
+            return np.sqrt(moment(matrix, normal) / np.maximum(moment(matrix, forward), 1e-12))
+
+        about_flexion = np.sqrt(moment(turn, normal) / np.maximum(moment(turn, forward) + moment(turn, up), 1e-12))
+        return np.column_stack((squat_deg, ratio(swing), ratio(motion), about_flexion)).tolist()
 
     def _span_sums(self, start_s: float, end_s: float, reference: FloatArray | None) -> SpanSums:
         """Running sums before the span's first window and through its last (s; see :class:`SpanSums`)."""
@@ -426,6 +483,10 @@ class ExerciseRecogniser:
 
     def _window_of(self, t_s: float) -> int:
         return int(round(t_s * self.rate_hz)) // self._per_window
+
+    def _windows_of(self, t_s: FloatArray) -> np.ndarray:
+        """:meth:`_window_of` of each time (s); numpy rounds halves to even as ``round`` does."""
+        return np.round(t_s * self.rate_hz).astype(np.int64) // self._per_window
 
     def _keep_windows(self, ids: np.ndarray, sums: FloatArray) -> None:
         """Append complete windows, forgetting all but the last ``_kept``."""
@@ -493,16 +554,29 @@ class ExerciseRecogniser:
             rows[:, _NG] = 1.0
         return rows
 
-    def _standing_reference(self, windows: slice, up: FloatArray) -> FloatArray | None:
-        """Gravity direction of the latest still posture among ``windows`` nearer upright than the bout (or None)."""
+    def _standing_references(self, back: np.ndarray, begin: np.ndarray, up: FloatArray) -> list[FloatArray | None]:
+        """Per bout, the gravity direction of the latest still posture nearer upright than the bout (or None).
+
+        Bout ``k`` has gravity direction ``up[k]`` (unit) and looks for its
+        posture among the history windows ``back[k]`` to ``begin[k]`` (exclusive).
+        """
+        lo, hi = int(back.min()), int(begin.max())
+        if hi <= lo:
+            return [None] * len(up)
         mean_u, still = self._window_postures()
-        mean_u, still = mean_u[windows], still[windows]
-        ok = np.flatnonzero(still & self._fits_reference(mean_u, up))
-        return None if len(ok) == 0 else mean_u[ok[-1]]
+        windows = np.arange(lo, hi)
+        fits = (
+            still[lo:hi] & self._fits_reference(mean_u[lo:hi], up)
+            & (windows >= back[:, None]) & (windows < begin[:, None])
+        )
+        latest = hi - 1 - np.argmax(fits[:, ::-1], axis=1)
+        return [mean_u[w] if ok else None for w, ok in zip(latest.tolist(), fits.any(axis=1).tolist())]
 
     def _fits_reference(self, directions: FloatArray, up: FloatArray) -> np.ndarray:
-        """Which gravity directions (unit rows) lie at a standing reference's angle from ``up``."""
-        angle = np.degrees(np.arccos(np.minimum(np.maximum(directions @ up, -1.0), 1.0)))
+        """Which gravity directions (unit rows, (w, 3)) lie at a standing reference's angle from each ``up`` (m, 3): (m, w)."""
+        # Products summed per pair, not a matrix product: the same bits however many bouts are judged at once.
+        cos = (up[:, None, :] * directions[None, :, :]).sum(axis=2)
+        angle = np.degrees(np.arccos(np.minimum(np.maximum(cos, -1.0), 1.0)))
         lo, hi = self.params.reference_deg
         return (angle >= lo) & (angle <= hi)
 
@@ -512,14 +586,11 @@ def _top_eigen(matrices: FloatArray) -> FloatArray:
     return np.asarray(np.linalg.eigvalsh(matrices)[..., ::-1], dtype=np.float64)
 
 
-def _planarity(top: FloatArray) -> float:
-    """Second over first principal spread, 0 (a line) to 1, from eigenvalues largest first."""
-    return math.sqrt(max(top[1], 0.0) / top[0]) if top[0] > 0 else 0.0
-
-
-def _ratio(matrix: FloatArray, normal: FloatArray, forward: FloatArray) -> float:
-    """RMS along ``normal`` over RMS along ``forward`` of a second-moment matrix."""
-    return math.sqrt(float(normal @ matrix @ normal) / max(float(forward @ matrix @ forward), 1e-12))
+def _planarity(tops: FloatArray) -> FloatArray:
+    """Second over first principal spread, 0 (a line) to 1, from rows of eigenvalues largest first."""
+    first = tops[:, 0]
+    positive = first > 0
+    return np.where(positive, np.sqrt(np.maximum(tops[:, 1], 0.0) / np.where(positive, first, 1.0)), 0.0)
 
 
 def _posterior(stage: _Stage, f: dict[str, float]) -> float:

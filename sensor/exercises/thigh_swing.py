@@ -1037,6 +1037,8 @@ class SwingDetector:
     @staticmethod
     def _bridged_runs(h: FloatArray, i0: int, i1: int) -> tuple[tuple[float, float], ...]:
         """Runs of bridged samples between history indices ``i0`` and ``i1``: (first, last) times, s."""
+        if h[i1, _BRIDGED] == (h[i0 - 1, _BRIDGED] if i0 > 0 else 0.0):
+            return ()  # the running count did not move: none (most swings, cheaply)
         flags = np.diff(h[i0 : i1 + 1, _BRIDGED], prepend=h[i0 - 1, _BRIDGED] if i0 > 0 else 0.0) > 0
         edges = np.flatnonzero(np.diff(np.concatenate(([False], flags, [False])).astype(np.int8)))
         t = h[i0 : i1 + 1, _T]
