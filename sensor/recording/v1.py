@@ -217,7 +217,7 @@ class RecordingWriter:
             previous = self._last_t if i == 0 else stored_t[i - 1]
             raise SampleBlockError(
                 f"{self.path}: t does not increase at block sample {i} "
-                f"({previous:.6f} s then {stored_t[i]:.6f} s, at 1 µs resolution)"
+                f"({_seconds_text(previous)} s then {_seconds_text(stored_t[i])} s, at 1 µs resolution)"
             )
         self._write(_rows_text(block).encode("ascii"))
         self._last_t = float(stored_t[-1])
@@ -571,10 +571,14 @@ def _rows(file: Path, body: bytes, first_line: int, columns: tuple[str, ...]) ->
     if not (steps > 0).all():
         row = int(np.flatnonzero(steps <= 0)[0]) + 1
         line = _line_of_row(body, first_line, row)
-        raise _fail(
-            file, line, f"t does not increase ({values[row - 1, 0]:.6f} s then {values[row, 0]:.6f} s)"
-        )
+        before, after = _seconds_text(values[row - 1, 0]), _seconds_text(values[row, 0])
+        raise _fail(file, line, f"t does not increase ({before} s then {after} s)")
     return values
+
+
+def _seconds_text(t_s: float) -> str:
+    """A time (s) for a one-line message: to the µs the format stores, or 6 digits if absurdly large."""
+    return f"{t_s:.6f}" if abs(t_s) < 1e9 else f"{t_s:.6g}"
 
 
 def _parse(file: Path, raw: bytes) -> Recording:

@@ -112,6 +112,7 @@ BAD_FILES = {
     "not finite": (_middle_row("0.010000,nan,0.2100,9.8100"), 5,
                    "ax is not finite"),
     "t repeats": ((PREAMBLE + ROWS + ROW2).encode(), 7, "t does not increase (0.020000 s then 0.020000 s)"),
+    "t absurdly large": (_middle_row("1e308,0.1,0.2,9.8"), 6, "t does not increase (1e+308 s then 0.020000 s)"),
     "t goes back": ((PREAMBLE + "# note\n" + ROWS + "\n" + ROW0).encode(), 9, "t does not increase"),
     "bad event": (_middle_row('# event {"t": 1.0, "kind": '), 5,
                   "event is not valid JSON"),
