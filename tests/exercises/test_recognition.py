@@ -234,3 +234,31 @@ def assert_same_judgements(got: list[Judgement], expected: list[Judgement]) -> N
         assert (g.sums.first_window, g.sums.last_window) == (e.sums.first_window, e.sums.last_window)
         np.testing.assert_allclose(g.sums.before, e.sums.before, rtol=1e-9, atol=1e-9)
         np.testing.assert_allclose(g.sums.through, e.sums.through, rtol=1e-9, atol=1e-9)
+
+
+def test_spans_judged_at_once_get_the_judgements_they_get_one_by_one() -> None:
+    rec = simulate_session(
+        [SimulationConfig(exercise=e, reps=5, rate_hz=52.0, has_gyro=True)
+         for e in ("lateral-walk", "clamshell", "monster-walk")], 511
+    )
+    recogniser = ExerciseRecogniser(GRID_HZ)
+    for grid in UniformResampler(GRID_HZ).push(rec.samples):
+        recogniser.push(grid)
+    before_any_data = (rec.samples.start_s - 60.0, rec.samples.start_s - 55.0)
+    with_nothing_still_before = (rec.samples.start_s + 0.5, rec.samples.start_s + 1.5)
+    spans = [(a, b) for a, b, _ in banded_reps(rec.truth)] + [with_nothing_still_before, before_any_data]
+    at_once = recogniser.judge_spans(spans)
+    one_by_one = [recogniser.judge(*span) for span in spans]
+    # Bit for bit: a batch run judges a few dozen reps at once, a live stream one or two.
+    assert [(j.exercise, j.confidence) for j in at_once] == [(j.exercise, j.confidence) for j in one_by_one]
+    for got, expected in zip(at_once, one_by_one):
+        assert got.sums is not None and expected.sums is not None
+        assert (got.sums.first_window, got.sums.last_window) == (expected.sums.first_window, expected.sums.last_window)
+        assert np.array_equal(got.sums.through, expected.sums.through)
+        assert (got.sums.reference is None) == (expected.sums.reference is None)
+        if got.sums.reference is not None:
+            assert np.array_equal(got.sums.reference, expected.sums.reference)
+    # Spans with a standing reference and without one were judged in the same batch.
+    assert sum(j.sums is not None and j.sums.reference is not None for j in at_once) >= 3
+    assert at_once[-2].sums is not None and at_once[-2].sums.reference is None
+    assert at_once[-1].exercise is None
