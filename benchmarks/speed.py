@@ -284,7 +284,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {', '.join(SECTIONS)}")
     parser.add_argument("--duration-s", type=float, default=3600.0, help="batch and streaming data length, s")
-    parser.add_argument("--repeats", type=int, default=3, help="runs to take the best of")
+    parser.add_argument("--repeats", type=int, default=5, help="runs to take the best of")
     parser.add_argument("--hours", type=float, default=8.0, help="length of the memory stream, h")
     parser.add_argument("--memory-exercise", default="auto", choices=MODES, help="pipeline mode of the memory run")
     parser.add_argument("--tracemalloc", action="store_true", help="also trace Python allocations (slow)")
