@@ -40,8 +40,7 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except RepbandError as exc:
-            kind = "" if isinstance(exc, StoppedError) else "error: "
-            typer.echo(f"repband: {kind}{exc}", err=True)
+            typer.echo(_error_line(exc), err=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             # A Ctrl-C before a command installs its own handling (while it starts up).
@@ -49,6 +48,12 @@ def friendly_errors(func: F) -> F:
             raise typer.Exit(StoppedError.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _error_line(exc: RepbandError) -> str:
+    """The one line a Repband error prints on stderr."""
+    kind = "" if isinstance(exc, StoppedError) else "error: "
+    return f"repband: {kind}{exc}"
 
 
 def _show_version(value: bool) -> None:
@@ -151,7 +156,11 @@ def analyze(
         None, "--plot", help="Write a PNG of the thigh angle with every rep marked (several files: one PNG each)."
     ),
 ) -> None:
-    """Count reps and steps in recordings and report sets and tempo."""
+    """Count reps and steps in recordings and report sets and tempo.
+
+    Of several recordings, one that cannot be read is reported on its own
+    line and the others are still analysed; the exit code is then 1.
+    """
     import json
 
     from rich.console import Console
@@ -162,8 +171,17 @@ def analyze(
 
     console = Console()
     documents = []
+    unreadable: RepbandError | None = None
     for path in paths:
-        recording = read_recording(path)
+        try:
+            recording = read_recording(path)
+        except RepbandError as exc:
+            if len(paths) == 1:
+                raise
+            # One bad file must not cost the results of the others (a folder analysed at once).
+            typer.echo(_error_line(exc), err=True)
+            unreadable = exc
+            continue
         result = analyze_recording(recording, _pipeline_config(exercise, leg, min_rom, recording.metadata))
         if plot is not None:
             from sensor.render.plot import plot_session
@@ -177,7 +195,9 @@ def analyze(
         else:
             render_summary(result, console, file=str(path))
     if as_json:
-        typer.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=1))
+        typer.echo(json.dumps(documents[0] if len(paths) == 1 else documents, indent=1))
+    if unreadable is not None:
+        raise typer.Exit(unreadable.exit_code)
 
 
 @app.command()

@@ -75,6 +75,22 @@ def test_several_files_give_a_json_list() -> None:
     assert isinstance(docs, list) and len(docs) == 2 and docs[0]["count"] == docs[1]["count"]
 
 
+def test_a_bad_file_among_several_is_one_line_and_the_others_are_still_analysed(tmp_path: Path) -> None:
+    bad = tmp_path / "binary.csv"
+    bad.write_bytes(bytes(range(256)))
+    missing = tmp_path / "missing.csv"
+    tables = runner.invoke(app, ["analyze", str(DEMO), str(bad), str(missing), str(DEMO), "-e", "clamshell"])
+    assert tables.exit_code == 1
+    assert tables.stdout.count(f"{DEMO}: clamshell, 30 counted in 2 set(s)") == 2
+    errors = tables.stderr.strip().splitlines()
+    assert len(errors) == 2 and errors[0].startswith(f"repband: error: {bad}: line 1:")
+    assert errors[1] == f"repband: error: {missing}: no such file"
+    as_json = runner.invoke(app, ["analyze", str(missing), str(DEMO), "-e", "clamshell", "--json"])
+    assert as_json.exit_code == 1
+    docs = json.loads(as_json.stdout)
+    assert isinstance(docs, list) and [d["count"] for d in docs] == [30]
+
+
 def test_table_shows_sets_and_reps(tmp_path: Path) -> None:
     # A path longer than the terminal is wide must not break the headline across lines.
     deep = tmp_path / ("long-folder-name-" * 6) / DEMO.name
