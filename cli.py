@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
 
@@ -54,6 +55,37 @@ def _error_line(exc: RepbandError) -> str:
     """The one line a Repband error prints on stderr."""
     kind = "" if isinstance(exc, StoppedError) else "error: "
     return f"repband: {kind}{exc}"
+
+
+class _Readable:
+    """The recordings of ``paths``, read one at a time as they are iterated: ``(path, recording)``.
+
+    Of several paths, one that cannot be read (missing, cut, not a recording) is reported on its
+    own line and skipped, so it does not cost the others; :meth:`exit_if_any_failed` then ends
+    the command with its exit code. A single path fails as any error does.
+    """
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+        self.failed: RepbandError | None = None
+
+    def __iter__(self) -> Iterator[tuple[Path, Any]]:
+        from sensor.recording import read_recording
+
+        for path in self.paths:
+            try:
+                recording = read_recording(path)
+            except RepbandError as exc:
+                if len(self.paths) == 1:
+                    raise
+                typer.echo(_error_line(exc), err=True)
+                self.failed = exc
+                continue
+            yield path, recording
+
+    def exit_if_any_failed(self) -> None:
+        if self.failed is not None:
+            raise typer.Exit(self.failed.exit_code)
 
 
 def _show_version(value: bool) -> None:
@@ -112,20 +144,25 @@ def info(
     paths: list[Path] = typer.Argument(..., help="Recordings to describe (v1 or plain t,ax,ay,az[,gx,gy,gz] CSV)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
-    """Summarise recordings: band, rate, duration, gaps, events and, for synthetic ones, the true count."""
+    """Summarise recordings: band, rate, duration, gaps, events and, for synthetic ones, the true count.
+
+    Of several recordings, one that cannot be read is reported on its own
+    line and the others are still described; the exit code is then 1.
+    """
     import json
 
-    from sensor.recording import read_recording
     from sensor.recording.summary import summarize_recording
 
-    summaries = [summarize_recording(read_recording(path)).to_json_dict() for path in paths]
+    recordings = _Readable(paths)
+    summaries = [summarize_recording(recording).to_json_dict() for _, recording in recordings]
     if as_json:
-        typer.echo(json.dumps(summaries[0] if len(summaries) == 1 else summaries, indent=1))
-        return
-    for summary in summaries:
-        typer.echo(summary.pop("file"))
-        for key, value in summary.items():
-            typer.echo(f"  {key:<22} {value}")
+        typer.echo(json.dumps(summaries[0] if len(paths) == 1 else summaries, indent=1))
+    else:
+        for summary in summaries:
+            typer.echo(summary.pop("file"))
+            for key, value in summary.items():
+                typer.echo(f"  {key:<22} {value}")
+    recordings.exit_if_any_failed()
 
 
 _EXERCISE_HELP = (
@@ -166,22 +203,12 @@ def analyze(
     from rich.console import Console
 
     from sensor.pipeline import analyze_recording
-    from sensor.recording import read_recording
     from sensor.render.tables import render_summary
 
     console = Console()
     documents = []
-    unreadable: RepbandError | None = None
-    for path in paths:
-        try:
-            recording = read_recording(path)
-        except RepbandError as exc:
-            if len(paths) == 1:
-                raise
-            # One bad file must not cost the results of the others (a folder analysed at once).
-            typer.echo(_error_line(exc), err=True)
-            unreadable = exc
-            continue
+    recordings = _Readable(paths)
+    for path, recording in recordings:
         result = analyze_recording(recording, _pipeline_config(exercise, leg, min_rom, recording.metadata))
         if plot is not None:
             from sensor.render.plot import plot_session
@@ -196,8 +223,7 @@ def analyze(
             render_summary(result, console, file=str(path))
     if as_json:
         typer.echo(json.dumps(documents[0] if len(paths) == 1 else documents, indent=1))
-    if unreadable is not None:
-        raise typer.Exit(unreadable.exit_code)
+    recordings.exit_if_any_failed()
 
 
 @app.command()

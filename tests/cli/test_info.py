@@ -41,6 +41,15 @@ def test_info_on_a_missing_file_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert "no such file" in result.output and "Traceback" not in result.output
 
 
+def test_info_on_several_files_describes_those_it_can_read(tmp_path: Path) -> None:
+    demo = RECORDINGS / "clamshell-demo.csv"
+    missing = tmp_path / "nope.csv"
+    result = runner.invoke(app, ["info", str(demo), str(missing), str(demo), "--json"])
+    assert result.exit_code == 1
+    assert [s["file"] for s in json.loads(result.stdout)] == [str(demo), str(demo)]
+    assert result.stderr.strip() == f"repband: error: {missing}: no such file"
+
+
 def test_info_and_analyze_report_the_same_gaps(tmp_path: Path) -> None:
     path = tmp_path / "lossy.csv"
     made = runner.invoke(app, ["simulate", "lateral-walk", "--reps", "8", "--out", str(path)])
