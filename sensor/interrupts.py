@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 
@@ -73,7 +74,9 @@ def stop_on_interrupt(stop: asyncio.Event) -> Iterator[None]:
     except asyncio.CancelledError:
         if signals_seen < 2 or task is None:
             raise
-        task.uncancel()  # the cancellation was this block's own, and it ends here
+        if sys.version_info >= (3, 11):
+            # The cancellation was this block's own and ends here (3.11+ counts pending cancellations).
+            task.uncancel()
         raise StoppedAtOnceError("stopped at once by a second Ctrl-C") from None
     finally:
         remove_handlers()
