@@ -394,11 +394,20 @@ def main() -> None:
     Once the command is over, Ctrl-C is ignored: the process is only exiting,
     and a signal landing in the interpreter's shutdown would print a traceback.
     """
+    _show_unencodable_characters_as_question_marks()
     try:
         code = _run_app()
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(code)
+
+
+def _show_unencodable_characters_as_question_marks() -> None:
+    """On a terminal or file whose encoding lacks a character we print (°, ×, –), print '?' instead of failing."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
 
 
 def _run_app() -> int:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,6 +179,17 @@ def test_the_entry_point_gives_command_line_mistakes_one_line_too(
     assert printed.out == ""
     lines = printed.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("repband: error: ") and words in lines[0]
+
+
+def test_an_ascii_only_terminal_gets_question_marks_not_a_traceback() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", "from cli import main; main()", "analyze", str(DEMO), "-e", "clamshell"],
+        capture_output=True, env={**os.environ, "PYTHONIOENCODING": "ascii"}, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"Traceback" not in done.stderr
+    table = done.stdout.decode("ascii")
+    assert "30 counted in 2 set(s)" in table and "11.6 ? 68.8" in table
 
 
 def test_the_entry_point_exits_0_after_a_command_that_succeeds(
