@@ -116,7 +116,7 @@ def simulate(
     ),
     sets: int = typer.Option(1, "--sets", help="Number of sets, 1 to 4."),
     rate: float = typer.Option(52.0, "--rate", help="Sample rate, 25 to 200 Hz."),
-    seed: int = typer.Option(0, "--seed", help="Seed: the same seed gives the same recording."),
+    seed: int = typer.Option(0, "--seed", help="Seed, 0 or more: the same seed gives the same recording."),
     leg: str = typer.Option("right", "--leg", help="Thigh wearing the band: right or left."),
     no_gyro: bool = typer.Option(False, "--no-gyro", help="Accelerometer only, like bands without a gyroscope."),
     out: Optional[Path] = typer.Option(  # noqa: UP007 (typer needs Optional on 3.10)

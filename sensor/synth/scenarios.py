@@ -230,6 +230,8 @@ class Performance:
 
 
 def _streams(seed: int) -> dict[str, np.random.Generator]:
+    if not (int(seed) == seed and seed >= 0):
+        raise UsageError(f"seed must be a whole number from 0 up, got {seed}")
     children = np.random.SeedSequence(int(seed)).spawn(len(_STREAMS))
     return {name: np.random.default_rng(child) for name, child in zip(_STREAMS, children)}
 

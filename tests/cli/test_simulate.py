@@ -45,9 +45,11 @@ def test_bad_rate_is_a_usage_error_on_one_line(tmp_path: pathlib.Path) -> None:
 
 
 def test_bad_sets_and_reps_are_usage_errors(tmp_path: pathlib.Path) -> None:
-    for args in (["--sets", "5"], ["--reps", "0"], ["--reps", "201"]):
+    for args in (["--sets", "5"], ["--reps", "0"], ["--reps", "201"], ["--seed", "-1"]):
         result = runner.invoke(app, ["simulate", "lateral-walk", *args, "--out", str(tmp_path / "y.csv")])
         assert result.exit_code == 2, args
+        lines = [line for line in result.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("repband: error:"), (args, result.output)
 
 
 def test_refuses_to_overwrite(tmp_path: pathlib.Path) -> None:

@@ -155,3 +155,10 @@ def test_bad_settings_are_usage_errors(changes: dict, message: str) -> None:
     settings = {"exercise": "clamshell", **changes}
     with pytest.raises(UsageError, match=message):
         SimulationConfig(**settings)
+
+
+def test_a_negative_seed_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="seed must be a whole number from 0 up, got -1"):
+        simulate(SimulationConfig(exercise="clamshell", reps=2, seed=-1))
+    with pytest.raises(UsageError, match="seed"):
+        simulate_session([SimulationConfig(exercise="clamshell", reps=2)], seed=-3)
