@@ -290,7 +290,7 @@ def scan(
 @app.command()
 @friendly_errors
 def pair(
-    target: str = typer.Argument(..., help="Address, name, or a unique part of the name (see repband scan)."),
+    target: str = typer.Argument(..., help="Address, name, a unique part of the name, or the model (see repband scan)."),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds to look for it, more than 0 and at most 60."),
 ) -> None:
     """Connect once, read battery and capabilities, and remember the band as the default."""
@@ -326,7 +326,7 @@ def record(
     band: Optional[str] = typer.Option(  # noqa: UP007
         None,
         "--band",
-        help="Address or name of the band, or 'virtual' for the emulated one (default: the band saved by pair).",
+        help="Address, name or model of the band, or 'virtual' for the emulated one (default: the band saved by pair).",
     ),
     exercise: Optional[str] = typer.Option(None, "--exercise", "-e", help=_EXERCISE_HELP),  # noqa: UP007
     leg: str = typer.Option("right", "--leg", help="Thigh wearing the band: right or left."),

@@ -160,7 +160,11 @@ async def scan_until_interrupted(timeout_s: float, **backend: Any) -> list[Found
 
 
 def pick(target: str, found: list[FoundBand]) -> FoundBand:
-    """Choose the band a user meant by address (any case) or name (exact, else unique substring).
+    """Choose the band a user meant: by address (any case), name (exact, else unique substring) or model.
+
+    The model is what the protocol reads from the advertisement ("Verity
+    Sense"): bands often advertise a name that does not say it ("Polar Sense
+    A1B2C3D4"), and the model is what their owner knows.
 
     Raises
     ------
@@ -172,6 +176,7 @@ def pick(target: str, found: list[FoundBand]) -> FoundBand:
         [f for f in found if f.address.lower() == wanted.lower()],
         [f for f in found if f.name == wanted],
         [f for f in found if wanted and wanted.lower() in f.name.lower()],
+        [f for f in found if wanted and wanted.lower() in f.model.lower()],
     ):
         if len(candidates) == 1:
             return candidates[0]

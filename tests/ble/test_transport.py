@@ -92,7 +92,19 @@ def test_resolve_by_address_name_or_fragment(target: str) -> None:
     assert protocol.name == "polar-pmd"  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("target", "message"), [("11:22:33:44:55:66", "no band matches"), ("Polar", "several")])
+def test_resolve_by_the_model_the_band_does_not_advertise_in_its_name() -> None:
+    async def scenario() -> tuple[object, object]:
+        async with VirtualRadio([_band(device_id="0A1B2C3D")]) as radio:
+            return await resolve_target("verity", 0.3, **backend_kwargs("scanner", radio))
+
+    device, _ = run(scenario())
+    assert device.address == "A0:9E:1A:1B:2C:3D"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [("11:22:33:44:55:66", "no band matches"), ("Polar", "several"), ("Verity Sense", "several")],
+)
 def test_unknown_or_ambiguous_target_is_band_not_found(target: str, message: str) -> None:
     async def scenario() -> None:
         bands = [_band(device_id="0A1B2C3D"), _band(device_id="99887766")]
