@@ -290,7 +290,9 @@ def scan(
 @app.command()
 @friendly_errors
 def pair(
-    target: str = typer.Argument(..., help="Address, name, a unique part of the name, or the model (see repband scan)."),
+    target: str = typer.Argument(
+        ..., help="Address, name, a unique part of the name, or the model (see repband scan)."
+    ),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds to look for it, more than 0 and at most 60."),
 ) -> None:
     """Connect once, read battery and capabilities, and remember the band as the default."""
