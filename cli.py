@@ -84,6 +84,7 @@ class _Readable:
             yield path, recording
 
     def exit_if_any_failed(self) -> None:
+        """End the command with the exit code of the last recording that could not be read, if any."""
         if self.failed is not None:
             raise typer.Exit(self.failed.exit_code)
 
