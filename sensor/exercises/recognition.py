@@ -382,7 +382,7 @@ class ExerciseRecogniser:
         # far the stream had run ahead when the rep was judged.
         back = np.searchsorted(ids, first - self._lookback_windows)
         # Each span summed on its own, row after row: the same sums however the spans were batched.
-        totals = np.array([sums[b:e].sum(axis=0) for b, e in zip(begin.tolist(), end.tolist())])
+        totals = np.array([sums[b:e].sum(axis=0) for b, e in zip(begin.tolist(), end.tolist())]).reshape(-1, _WIDTH)
         return self._features_of(totals, lambda up, rows: self._standing_references(back[rows], begin[rows], up))
 
     def _features_of(

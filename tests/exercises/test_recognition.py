@@ -262,3 +262,4 @@ def test_spans_judged_at_once_get_the_judgements_they_get_one_by_one() -> None:
     assert sum(j.sums is not None and j.sums.reference is not None for j in at_once) >= 3
     assert at_once[-2].sums is not None and at_once[-2].sums.reference is None
     assert at_once[-1].exercise is None
+    assert recogniser.judge_spans([]) == []
