@@ -446,7 +446,7 @@ class ExerciseRecogniser:
     def _flexion_features(
         reference: FloatArray, up: FloatArray, swing: FloatArray, motion: FloatArray, turn: FloatArray
     ) -> list[list[float]]:
-        """Per bout: ``squat_deg``, ``swing_across``, ``motion_across`` and ``turn_about_flexion`` (see :meth:`features`).
+        """Per bout: ``squat_deg``, ``swing_across``, ``motion_across``, ``turn_about_flexion`` (see :meth:`features`).
 
         ``reference`` and ``up`` are rows of unit gravity directions (standing
         and the bout's); the matrices are the bout's second moments (k, 3, 3).
@@ -573,7 +573,10 @@ class ExerciseRecogniser:
         return [mean_u[w] if ok else None for w, ok in zip(latest.tolist(), fits.any(axis=1).tolist())]
 
     def _fits_reference(self, directions: FloatArray, up: FloatArray) -> np.ndarray:
-        """Which gravity directions (unit rows, (w, 3)) lie at a standing reference's angle from each ``up`` (m, 3): (m, w)."""
+        """Which gravity directions (unit rows, (w, 3)) lie at a standing reference's angle from each ``up`` (m, 3).
+
+        Returns a (m, w) boolean array.
+        """
         # Products summed per pair, not a matrix product: the same bits however many bouts are judged at once.
         cos = (up[:, None, :] * directions[None, :, :]).sum(axis=2)
         angle = np.degrees(np.arccos(np.minimum(np.maximum(cos, -1.0), 1.0)))
