@@ -1037,9 +1037,10 @@ class SwingDetector:
     @staticmethod
     def _bridged_runs(h: FloatArray, i0: int, i1: int) -> tuple[tuple[float, float], ...]:
         """Runs of bridged samples between history indices ``i0`` and ``i1``: (first, last) times, s."""
-        if h[i1, _BRIDGED] == (h[i0 - 1, _BRIDGED] if i0 > 0 else 0.0):
+        count_before = h[i0 - 1, _BRIDGED] if i0 > 0 else 0.0
+        if h[i1, _BRIDGED] == count_before:
             return ()  # the running count did not move: none (most swings, cheaply)
-        flags = np.diff(h[i0 : i1 + 1, _BRIDGED], prepend=h[i0 - 1, _BRIDGED] if i0 > 0 else 0.0) > 0
+        flags = np.diff(h[i0 : i1 + 1, _BRIDGED], prepend=count_before) > 0
         edges = np.flatnonzero(np.diff(np.concatenate(([False], flags, [False])).astype(np.int8)))
         t = h[i0 : i1 + 1, _T]
         return tuple((float(t[a]), float(t[b - 1])) for a, b in zip(edges[::2], edges[1::2]))
