@@ -41,6 +41,7 @@ from sensor.session import (
     group_sets,
     majority_exercise,
     partition_sets,
+    summarise_set,
 )
 from sensor.types import Event, FloatArray, SampleBlock
 from sensor.units import G_STANDARD
@@ -248,6 +249,7 @@ class Pipeline:
         events = self._flush_grid()
         self._awaiting.extend(rep for counter in self._counters for rep in counter.finish())
         events += self._accept(final=True, now_s=float(self._last_s))
+        self._settle(math.inf)
         self._finished = True
         return events
 
@@ -320,11 +322,17 @@ class Pipeline:
         # (a batch block can run minutes ahead of the piece being counted).
         horizon = now_s - self.config.set_gap_s - _LATEST_REP_S
         groups = group_sets(self._pending, self.config.set_gap_s)
-        done = [g for g in groups[:-1] if max(c.rep.end_s for c in g) < horizon]
+        # At the end of the stream (now_s infinite) the last set is done too.
+        done = [g for g in (groups if math.isinf(now_s) else groups[:-1]) if max(c.rep.end_s for c in g) < horizon]
         if done:
             previous = self._final_sets[-1].end_s if self._final_sets else None
             sets, rejected = partition_sets(
-                [c for g in done for c in g], self.config.set_gap_s, previous, self._rule, self._judge_set
+                [c for g in done for c in g],
+                self.config.set_gap_s,
+                previous,
+                self._rule,
+                self._judge_set,
+                self._revise_set,
             )
             self._final_sets.extend(sets)
             self._final_rejected += len(rejected)
@@ -345,6 +353,16 @@ class Pipeline:
                 self._pending, self.config.set_gap_s, previous, self._rule, self._judge_set
             )
         return self._open_partition
+
+    def _revise_set(self, finished: SetResult) -> SetResult:
+        """A finished set as its exercise's counter revises it, with its tempo recomputed."""
+        counter = next((c for c in self._counters if c.exercise == finished.exercise), None)
+        if counter is None:
+            return finished
+        reps = counter.revise(finished.reps)
+        if reps == finished.reps:
+            return finished
+        return summarise_set(finished.exercise, finished.confidence, reps, finished.rest_before_s)
 
     def _judge_set(self, group: Sequence[CountedRep]) -> tuple[str, float | None]:
         """A set's exercise: the reps' vote; for a walk, which walk is judged over the set as one span.

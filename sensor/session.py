@@ -262,6 +262,13 @@ def build_set(
     reps = tuple(sorted((c.rep for c in group if c.rep.exercise == exercise), key=lambda r: r.start_s))
     if not reps:
         return None
+    return summarise_set(exercise, confidence, reps, rest_before_s)
+
+
+def summarise_set(
+    exercise: str, confidence: float | None, reps: tuple[Rep, ...], rest_before_s: float | None
+) -> SetResult:
+    """A set of ``reps`` (at least one, in time order) with its tempo; ``rest_before_s`` in s."""
     strides = sum(1 for r in reps if r.leg == "banded") if exercise == "monster-walk" else None
     partial = _partial_flags(reps) if exercise == "clamshell" else (False,) * len(reps)
     return SetResult(
@@ -306,6 +313,7 @@ def partition_sets(
     previous_end_s: float | None = None,
     rule: SetRule = SetRule(),
     judge: SetJudge = majority_exercise,
+    revise: Callable[[SetResult], SetResult] | None = None,
 ) -> tuple[tuple[SetResult, ...], tuple[SetResult, ...]]:
     """Group reps into bouts and split them into sets and rejected bouts.
 
@@ -320,6 +328,8 @@ def partition_sets(
         What a bout needs to count.
     judge : callable, optional
         Names a bout's exercise (by default the reps' weighted vote).
+    revise : callable, optional
+        Revises an accepted set (a finished one, recounted with all of it in view).
 
     Returns
     -------
@@ -332,8 +342,12 @@ def partition_sets(
         end = sets[-1].end_s if sets else previous_end_s
         rest = None if end is None else max(0.0, min(c.rep.start_s for c in group) - end)
         built = build_set(group, rest, judge)
-        if built is not None:
-            (sets if rule.accepts(built) else rejected).append(built)
+        if built is None:
+            continue
+        if not rule.accepts(built):
+            rejected.append(built)
+        else:
+            sets.append(built if revise is None else revise(built))
     return tuple(sets), tuple(rejected)
 
 

@@ -65,7 +65,11 @@ class Rep:
 
 
 class Counter(Protocol):
-    """A causal counter on the uniform grid: ``push(block) -> reps``, ``finish() -> reps``."""
+    """A causal counter on the uniform grid: ``push(block) -> reps``, ``finish() -> reps``.
+
+    The reps it pushes out are what a live view counts; once a set is over,
+    ``revise`` may recount it with all of it in view.
+    """
 
     exercise: str
 
@@ -79,4 +83,8 @@ class Counter(Protocol):
 
     def warnings(self) -> list[str]:
         """Plain-language problems with how the band was worn that the signal shows (empty if none)."""
+        ...
+
+    def revise(self, reps: tuple[Rep, ...]) -> tuple[Rep, ...]:
+        """A finished set's reps (in time order), revised with the whole set in view."""
         ...

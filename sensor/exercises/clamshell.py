@@ -319,6 +319,10 @@ class ClamshellCounter:
             "the band may be on the bottom thigh (it must go on the top one)"
         ]
 
+    def revise(self, reps: tuple[Rep, ...]) -> tuple[Rep, ...]:
+        """A finished set's reps as counted: each rep is judged whole when it is reported."""
+        return reps
+
     # --- internals -------------------------------------------------------------
 
     def _restart(self) -> None:

@@ -582,3 +582,7 @@ class MonsterWalkCounter:
         """None: a walk shows nothing about the band's placement that the counter checks."""
         return []
 
+    def revise(self, reps: tuple[Rep, ...]) -> tuple[Rep, ...]:
+        """A finished set's steps as counted: nothing to revise."""
+        return reps
+

@@ -101,6 +101,7 @@ from sensor.dsp.filters import RunningMedian, StreamingSOS
 from sensor.dsp.resample import GridBlock
 from sensor.dsp.vectors import cross_rows, first_true, row_norms, row_steps
 from sensor.exercises.base import Rep
+from sensor.exercises.rhythm_recount import PeakLog
 from sensor.types import FloatArray
 from sensor.units import DEG_PER_RAD
 
@@ -745,6 +746,9 @@ class SwingDetector:
         Grid rate, Hz.
     params : SwingParams
         Thresholds; see :class:`SwingParams`.
+    peak_log : PeakLog, optional
+        Where every local maximum of the burst signal above the log's floor is
+        kept (for a recount of a finished set).
 
     Attributes
     ----------
@@ -759,9 +763,10 @@ class SwingDetector:
     bounded: a history of ``2 × max_period_s`` and the last few swings.
     """
 
-    def __init__(self, rate_hz: float, params: SwingParams | None = None) -> None:
+    def __init__(self, rate_hz: float, params: SwingParams | None = None, peak_log: PeakLog | None = None) -> None:
         self.rate_hz = rate_hz
         self.params = params or SwingParams()
+        self._peak_log = peak_log
         p = self.params
         self._batch = max(1, round(p.batch_s * rate_hz))
         self._gravity = StreamingSOS.lowpass(p.gravity_cutoff_hz, rate_hz, 3)
@@ -865,7 +870,11 @@ class SwingDetector:
         # 3. candidate peaks: local maxima (the last sample waits for its successor).
         s = self._hist[:, _SIGNAL]
         idx = np.arange(max(base - 1, 1), len(s) - 1)
-        peaks = idx[(s[idx] > s[idx - 1]) & (s[idx] >= s[idx + 1]) & (s[idx] >= self.params.min_speed_dps)]
+        maxima = idx[(s[idx] > s[idx - 1]) & (s[idx] >= s[idx + 1])]
+        peaks = maxima[s[maxima] >= self.params.min_speed_dps]
+        if self._peak_log is not None:
+            logged = maxima[s[maxima] >= self._peak_log.floor]
+            self._peak_log.add(self._hist[logged, _T], s[logged])
         # 4. decisions, replayed micro-batch by micro-batch as a stream of single micro-batches
         # would have made them, so that a long block gives the same swings as short ones.
         k = np.rint(t * self.rate_hz).astype(np.int64)
@@ -1120,16 +1129,18 @@ class SwingCounter:
         Swing detection thresholds.
     leg : str
         ``right`` or ``left``: the thigh wearing the band.
+    peak_log : PeakLog, optional
+        Handed to the detector (see :class:`SwingDetector`).
     """
 
     exercise = ""
 
-    def __init__(self, rate_hz: float, swing: SwingParams, leg: str) -> None:
+    def __init__(self, rate_hz: float, swing: SwingParams, leg: str, peak_log: PeakLog | None = None) -> None:
         if leg not in ("right", "left"):
             raise ValueError(f"leg must be 'right' or 'left', got {leg!r}")
         self.rate_hz = rate_hz
         self.leg = leg
-        self._detector = SwingDetector(rate_hz, swing)
+        self._detector = SwingDetector(rate_hz, swing, peak_log)
 
     def push(self, block: GridBlock) -> list[Rep]:
         """Consume grid samples; return the reps that became certain."""
@@ -1142,6 +1153,10 @@ class SwingCounter:
     def warnings(self) -> list[str]:
         """None: a walk shows nothing about the band's placement that the counter checks."""
         return []
+
+    def revise(self, reps: tuple[Rep, ...]) -> tuple[Rep, ...]:
+        """A finished set's reps as counted: nothing to revise."""
+        return reps
 
     def _reps(self, swings: list[Swing]) -> list[Rep]:
         raise NotImplementedError
