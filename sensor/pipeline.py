@@ -192,6 +192,8 @@ class Pipeline:
         # The open reps' sets and rejected bouts, built when first asked for after the reps changed:
         # a batch run settles reps far more often than anyone reads the running sets.
         self._open_partition: tuple[tuple[SetResult, ...], tuple[SetResult, ...]] | None = None
+        self._open_over = 0  # open reps that had ended set_gap_s before the counters' time when it was built
+        self._counted_to_s = -math.inf  # last grid time the counters have seen, s
         # Bouts that are too short, or under recognition not recognised as an exercise, are not sets.
         self._rule = SetRule(
             min_reps=MIN_SET_REPS, min_confidence=AUTO_MIN_CONFIDENCE if self.config.exercise == "auto" else 0.0
@@ -285,6 +287,7 @@ class Pipeline:
         if self._recogniser is not None:
             self._recogniser.push(grid)
         self._awaiting.extend(rep for counter in self._counters for rep in counter.push(grid))
+        self._counted_to_s = float(grid.t[-1])
         return self._accept(final=False, now_s=float(grid.t[-1]))
 
     def _accept(self, *, final: bool, now_s: float) -> list[Event]:
@@ -346,12 +349,24 @@ class Pipeline:
         self._open_partition = None
 
     def _open_sets(self) -> tuple[tuple[SetResult, ...], tuple[SetResult, ...]]:
-        """Sets and rejected bouts of the reps still open to regrouping."""
-        if self._open_partition is None:
+        """Sets and rejected bouts of the reps still open to regrouping.
+
+        A set the counters have passed by more than ``set_gap_s`` is over, though
+        a late rep could still regroup it: it is shown revised, as it will be frozen.
+        """
+        over_before = self._counted_to_s - self.config.set_gap_s
+        over = sum(1 for c in self._pending if c.rep.end_s < over_before)
+        if self._open_partition is None or over != self._open_over:
             previous = self._final_sets[-1].end_s if self._final_sets else None
             self._open_partition = partition_sets(
-                self._pending, self.config.set_gap_s, previous, self._rule, self._judge_set
+                self._pending,
+                self.config.set_gap_s,
+                previous,
+                self._rule,
+                self._judge_set,
+                lambda candidate: self._revise_set(candidate) if candidate.end_s < over_before else candidate,
             )
+            self._open_over = over
         return self._open_partition
 
     def _revise_set(self, finished: SetResult) -> SetResult:

@@ -117,3 +117,16 @@ def test_the_recount_does_not_depend_on_block_sizes(sizes: list[int]) -> None:
         pipeline.push(block)
     pipeline.finish()
     assert pipeline.result().sets == reference.sets
+
+
+def test_the_live_count_is_revised_once_the_set_gap_has_passed() -> None:
+    rec = _brisk_set()
+    pipeline = Pipeline(PipelineConfig(exercise="lateral-walk", set_gap_s=3.0))
+    counts = []
+    for block in rec.samples.split([20]):
+        pipeline.push(block)
+        counts.append((float(block.t[-1]), pipeline.status().count))
+    last_end = rec.truth.reps[-1].end_s
+    # Counted live until the set is over, then recounted: before finish(), and never before the gap.
+    assert max(c for t, c in counts if t < last_end + 3.0) == rec.truth.count - 1
+    assert counts[-1][1] == rec.truth.count
