@@ -153,18 +153,32 @@ def rhythm_peaks(times_s: FloatArray, sizes: FloatArray, period_s: float, params
     best = gain.copy()
     previous = np.full(n, -1, dtype=np.int64)
     scale = params.rhythm_tolerance * period_s
-    for j in range(1, n):
-        # Predecessors far enough back; the earliest best wins ties, so the choice is deterministic.
+    # Past this gap every period costs pause_cost, so the best of those predecessors is a running
+    # maximum and only the few nearer ones are scored one by one (linear in the set's length).
+    flat_gap = period_s + scale * math.sqrt(params.pause_cost / params.rhythm_weight)
+    running_best = np.empty(n)  # max of best[:i + 1]
+    running_arg = np.empty(n, dtype=np.int64)  # its first index
+    for j in range(n):
         last = int(np.searchsorted(times_s, times_s[j] - params.min_gap_fraction * period_s, side="right"))
-        if last == 0:
-            continue
-        gaps = times_s[j] - times_s[:last]
-        cost = np.minimum(params.rhythm_weight * ((gaps - period_s) / scale) ** 2, params.pause_cost)
-        total = best[:last] - cost
-        k = int(np.argmax(total))
-        if total[k] + gain[j] > best[j]:
-            best[j] = total[k] + gain[j]
-            previous[j] = k
+        if last > 0:
+            first = min(int(np.searchsorted(times_s, times_s[j] - flat_gap, side="left")), last)
+            gaps = times_s[j] - times_s[first:last]
+            cost = np.minimum(params.rhythm_weight * ((gaps - period_s) / scale) ** 2, params.pause_cost)
+            total = best[first:last] - cost
+            k = first + int(np.argmax(total)) if len(total) else -1
+            # The earliest best wins ties, so the choice is deterministic.
+            if first > 0 and (k < 0 or running_best[first - 1] - params.pause_cost >= best[k] - cost[k - first]):
+                k = int(running_arg[first - 1])
+                link = best[k] - params.pause_cost
+            else:
+                link = best[k] - cost[k - first]
+            if link + gain[j] > best[j]:
+                best[j] = link + gain[j]
+                previous[j] = k
+        if j > 0 and running_best[j - 1] >= best[j]:
+            running_best[j], running_arg[j] = running_best[j - 1], running_arg[j - 1]
+        else:
+            running_best[j], running_arg[j] = best[j], j
     chain = []
     j = int(np.argmax(best))
     while j >= 0:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sensor.exercises.base import Rep
 from sensor.exercises.rhythm_recount import PeakLog, RhythmRecount, RhythmRecountParams, rhythm_peaks
@@ -42,6 +46,31 @@ def test_a_pause_does_not_end_the_rhythm() -> None:
     times = np.concatenate([10.0 + PERIOD_S * np.arange(5), 30.0 + PERIOD_S * np.arange(5)])
     picked = rhythm_peaks(times, np.full(10, 200.0), PERIOD_S, PARAMS)
     assert picked.tolist() == list(range(10))
+
+
+def _score(times: np.ndarray, sizes: np.ndarray, chosen: tuple[int, ...]) -> float:
+    """What the recount maximises, for the maxima ``chosen`` (indices in time order)."""
+    gaps = np.diff(times[list(chosen)])
+    cost = np.minimum(PARAMS.rhythm_weight * ((gaps - PERIOD_S) / (PARAMS.rhythm_tolerance * PERIOD_S)) ** 2,
+                      PARAMS.pause_cost)
+    return float(np.log(sizes[list(chosen)] / PARAMS.floor).sum() - cost.sum())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.0, 12.0), st.floats(20.0, 2000.0)), min_size=1, max_size=9))
+def test_the_picks_score_as_well_as_the_best_of_every_subset(peaks: list[tuple[float, float]]) -> None:
+    peaks.sort()
+    times, sizes = np.array([t for t, _ in peaks]), np.array([s for _, s in peaks])
+    allowed = [
+        chosen
+        for k in range(1, len(peaks) + 1)
+        for chosen in itertools.combinations(range(len(peaks)), k)
+        if np.all(np.diff(times[list(chosen)]) >= PARAMS.min_gap_fraction * PERIOD_S)
+    ]
+    best = max(_score(times, sizes, chosen) for chosen in allowed)
+    picked = tuple(rhythm_peaks(times, sizes, PERIOD_S, PARAMS).tolist())
+    assert picked in allowed
+    assert _score(times, sizes, picked) == pytest.approx(best, abs=1e-9)
 
 
 def test_no_candidates_pick_nothing() -> None:
