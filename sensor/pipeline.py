@@ -251,7 +251,7 @@ class Pipeline:
         events = self._flush_grid()
         self._awaiting.extend(rep for counter in self._counters for rep in counter.finish())
         events += self._accept(final=True, now_s=float(self._last_s))
-        self._settle(math.inf)
+        self._settle(float(self._last_s), stream_over=True)
         self._finished = True
         return events
 
@@ -319,14 +319,16 @@ class Pipeline:
         self._settle(now_s)
         return events
 
-    def _settle(self, now_s: float) -> None:
-        """Freeze sets that ended long enough before ``now_s`` (s) that no late rep can join them."""
+    def _settle(self, now_s: float, *, stream_over: bool = False) -> None:
+        """Freeze sets that ended long enough before ``now_s`` (s) that no late rep can join them.
+
+        Once the stream is over (``stream_over``) every set is frozen.
+        """
         # The counters have seen the grid up to now_s, not up to the end of the pushed block
         # (a batch block can run minutes ahead of the piece being counted).
-        horizon = now_s - self.config.set_gap_s - _LATEST_REP_S
+        horizon = math.inf if stream_over else now_s - self.config.set_gap_s - _LATEST_REP_S
         groups = group_sets(self._pending, self.config.set_gap_s)
-        # At the end of the stream (now_s infinite) the last set is done too.
-        done = [g for g in (groups if math.isinf(now_s) else groups[:-1]) if max(c.rep.end_s for c in g) < horizon]
+        done = [g for g in (groups if stream_over else groups[:-1]) if max(c.rep.end_s for c in g) < horizon]
         if done:
             previous = self._final_sets[-1].end_s if self._final_sets else None
             sets, rejected = partition_sets(

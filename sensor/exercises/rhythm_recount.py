@@ -235,17 +235,17 @@ class RhythmRecount:
             return run
         times, sizes = found
         picked = times[rhythm_peaks(times, sizes, period_s, p)].tolist()
+        if len(picked) <= len(run):
+            return run
         ends = np.array([r.end_s for r in run])
         # Each picked burst is the counted step whose end is nearest, if near enough and not yet taken.
         matched: dict[int, int] = {}
         for b, t in enumerate(picked):
-            for k in np.argsort(np.abs(ends - t), kind="stable").tolist():
-                if abs(ends[k] - t) > p.match_s:
-                    break
-                if k not in matched.values():
-                    matched[b] = k
-                    break
-        if not matched or len(picked) <= len(run):
+            near = [k for k in np.argsort(np.abs(ends - t), kind="stable").tolist() if abs(ends[k] - t) <= p.match_s]
+            free = [k for k in near if k not in matched.values()]
+            if free:
+                matched[b] = free[0]
+        if not matched:
             return run
         kept = [run[k] for k in matched.values()]
         lead = statistics.median(run[k].start_s - picked[b] for b, k in matched.items())

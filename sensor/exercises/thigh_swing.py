@@ -1154,9 +1154,5 @@ class SwingCounter:
         """None: a walk shows nothing about the band's placement that the counter checks."""
         return []
 
-    def revise(self, reps: tuple[Rep, ...]) -> tuple[Rep, ...]:
-        """A finished set's reps as counted: nothing to revise."""
-        return reps
-
     def _reps(self, swings: list[Swing]) -> list[Rep]:
         raise NotImplementedError
