@@ -75,7 +75,7 @@ class ThighPosture:
         self._spell_sum = np.zeros(3)  # still spell in progress: sum of directions, samples, end s
         self._spell_n = 0
         self._spell_end_s = 0.0
-        self._postures: deque[tuple[float, FloatArray]] = deque(maxlen=16)  # (end s, unit direction)
+        self._postures: deque[tuple[float, FloatArray]] = deque()  # (end s, unit direction)
 
     def axis_codes(self, mean: FloatArray) -> FloatArray:
         """Thigh axis per sample, coded +-1, +-2, +-3 for the band's +-x, +-y, +-z.
@@ -142,6 +142,13 @@ class ThighPosture:
     def _end_spell(self) -> None:
         if self._spell_n >= self.params.min_still_s * self.rate_hz:
             self._postures.append((self._spell_end_s, self._spell_sum / norm3(self._spell_sum)))
+            # Forgotten by age, not by number: a counter observes a whole block before it asks about
+            # moments inside it, and a limit on the number would let the block's later spells push
+            # out those an earlier moment needs, so results would depend on how the stream was cut.
+            # Twice the lookback serves blocks up to a lookback long, and bounds the memory (one
+            # posture per ``min_still_s`` at most).
+            while self._postures[0][0] < self._spell_end_s - 2.0 * self.params.lookback_s:
+                self._postures.popleft()
         self._spell_sum = np.zeros(3)
         self._spell_n = 0
 

@@ -61,3 +61,20 @@ def test_the_thigh_axis_is_held_while_the_thigh_is_inclined() -> None:
     u = np.array([_tilted(d) for d in (5.0, 20.0, 50.0, 60.0)])
     # Beyond 45 deg +y is nearer than +x, but the thigh axis stays +x.
     assert posture.axis_codes(u).tolist() == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_a_moment_keeps_its_stand_however_many_still_spells_were_seen_after_it() -> None:
+    # A counter observes a whole block before asking about moments inside it: the stand must not
+    # be pushed out by the block's later still spells, or results would depend on the block size.
+    posture = ThighPosture(RATE_HZ)
+    stand, squat, deeper = _tilted(5.0), _tilted(30.0), _tilted(40.0)
+    t = _hold(posture, 0.0, 3.0, stand)
+    asked_s = t
+    t = _move(posture, t, stand, squat)
+    for _ in range(20):
+        t = _hold(posture, t, 1.0, squat)
+        t = _move(posture, t, squat, deeper, 0.5)
+        t = _hold(posture, t, 1.0, deeper)
+        t = _move(posture, t, deeper, squat, 0.5)
+    reference = posture.standing(asked_s, 1.0)
+    assert reference is not None and angle_deg(reference, stand) < 0.5
