@@ -112,6 +112,8 @@ class Outcome:
         Counted sets: exercise and count.
     error : str
         The exception if the pipeline failed (scored as counting nothing).
+    has_gyro : bool
+        Whether the recording has a gyroscope.
     """
 
     case: Case
@@ -119,6 +121,7 @@ class Outcome:
     score: SessionScore
     counted: tuple[tuple[str, int], ...] = field(default=())
     error: str = ""
+    has_gyro: bool = False
 
 
 # -- the synthetic sweep ------------------------------------------------------------------
@@ -323,6 +326,8 @@ def run_case(case: Case) -> list[Outcome]:
 
         def analyze(config: PipelineConfig) -> SessionResult:
             return analyze_samples(rec.samples, config)
+
+        has_gyro = rec.samples.gyro is not None
     else:
         recording = read_recording(case.path)  # type: ignore[arg-type]
         true_sets, true_reps = case.true_sets, case.true_reps
@@ -330,16 +335,18 @@ def run_case(case: Case) -> list[Outcome]:
         def analyze(config: PipelineConfig) -> SessionResult:
             return analyze_recording(recording, config)
 
+        has_gyro = recording.samples.gyro is not None
+
     outcomes = []
     for run, config in _runs(case):
         try:
             result = analyze(config)
         except Exception as exc:  # noqa: BLE001 - a crash is a failure to report, not a reason to stop
             outcomes.append(Outcome(case, run, score_session(true_sets, [], true_reps),
-                                    error=f"{type(exc).__name__}: {exc}"))
+                                    error=f"{type(exc).__name__}: {exc}", has_gyro=has_gyro))
             continue
         outcomes.append(Outcome(case, run, score_session(true_sets, result.sets, true_reps),
-                                tuple((s.exercise, s.count) for s in result.sets)))
+                                tuple((s.exercise, s.count) for s in result.sets), has_gyro=has_gyro))
     return outcomes
 
 
@@ -472,15 +479,22 @@ def distractor_table(outcomes: Sequence[Outcome]) -> list[str]:
 
 def direction_table(outcomes: Sequence[Outcome]) -> list[str]:
     """Walks: how often a counted step paired with a true one has its direction (lateral: travel; monster: facing)."""
-    lines = ["| source | run | exercise | paired steps with a direction | direction right |", "|---|---|---|---:|---:|"]
+    header = ("| source | run | exercise | paired steps with a direction | direction right "
+              "| with a gyroscope: pairs, right | accelerometer only: pairs, right |")
+    lines = [header, "|---|---|---|---:|---:|---:|---:|"]
     for exercise in ("lateral-walk", "monster-walk"):
         for source in (SYNTHETIC, DEVSET_SIM):
             for run in (GIVEN, AUTO):
-                chosen = [o.score for o in _select(outcomes, source, run) if o.case.group == exercise]
-                if chosen:
-                    s = summarise(chosen, exercise)
-                    lines.append(f"| {source} | {run} | {exercise} | {s.direction_pairs} "
-                                 f"| {_pct(s.direction_accuracy)} |")
+                chosen = [o for o in _select(outcomes, source, run) if o.case.group == exercise]
+                if not chosen:
+                    continue
+                cells = []
+                for part in (chosen, [o for o in chosen if o.has_gyro], [o for o in chosen if not o.has_gyro]):
+                    s = summarise([o.score for o in part], exercise)
+                    cells.append((s.direction_pairs, _pct(s.direction_accuracy)))
+                (n, right), (n_gyro, right_gyro), (n_acc, right_acc) = cells
+                lines.append(f"| {source} | {run} | {exercise} | {n} | {right} | {n_gyro}, {right_gyro} "
+                             f"| {n_acc}, {right_acc} |")
     return lines
 
 

@@ -93,7 +93,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -101,6 +101,7 @@ from sensor.dsp.filters import RunningMedian, StreamingSOS
 from sensor.dsp.resample import GridBlock
 from sensor.dsp.vectors import cross_rows, first_true, row_norms, row_steps
 from sensor.exercises.base import Rep
+from sensor.exercises.posture import PostureParams, ThighPosture, axis_vector
 from sensor.exercises.rhythm_recount import PeakLog
 from sensor.types import FloatArray
 from sensor.units import DEG_PER_RAD
@@ -108,8 +109,13 @@ from sensor.units import DEG_PER_RAD
 # Columns of the signal history: time (s), smoothed burst signal, running loop area,
 # angle of the gravity direction from its slow mean (deg), running turn about gravity (deg),
 # running integral of the squared angular rate ((deg/s)² s), running count of bridged samples,
-# shock of the sample the running median's delay earlier (m/s²).
-_T, _SIGNAL, _AREA, _DEV, _YAW, _RATE2, _BRIDGED, _SHOCK = range(8)
+# shock of the sample the running median's delay earlier (m/s²), thigh axis code (see
+# ThighPosture.axis_codes), slow mean gravity direction (3, unit), angular rate (3, deg/s; 0 without
+# a gyroscope).
+_T, _SIGNAL, _AREA, _DEV, _YAW, _RATE2, _BRIDGED, _SHOCK, _AXIS = range(9)
+_MEAN = slice(9, 12)
+_GYRO = slice(12, 15)
+_COLUMNS = 15
 
 #: How long before a burst its angular rate is measured from, s.
 _RATE_LEAD_S = 0.5
@@ -270,6 +276,16 @@ class SwingParams:
     loop_signal : bool
         Detect bursts on the rate of the loop area (deg²/s, thresholds in
         the same units) instead of the angular speed.
+    posture : PostureParams
+        The thigh axis and the standing posture, from which a squat shows
+        which way the person faces (see :mod:`sensor.exercises.posture`).
+    min_facing_squat_deg : float
+        Least inclination of the slow gravity direction from the standing
+        posture (or the thigh axis) for it to show which way is forward, deg.
+    sideways_reach_s : float
+        ``Swing.sideways_skew`` is summed from this long before the swing to
+        this long after it, s (at most ``boundary_delay_s``: no later than
+        the history holds when the swing settles).
     """
 
     gravity_cutoff_hz: float = 1.5
@@ -312,6 +328,13 @@ class SwingParams:
     min_refractory_s: float = 0.3
     split_dip_fraction: float = 0.0
     lost_cover: float = 0.0
+    posture: PostureParams = field(default_factory=PostureParams)
+    min_facing_squat_deg: float = 3.0
+    # With a gyroscope, side steps' travel direction is right for 97.4 % of our sweep's steps, 98.0 % of
+    # an independent simulator's and 97.1 % of held-out generator sessions' at 0.1 s (steps paired by
+    # overlap); 96.3, 98.3 and 95.6 % at 0.2 s, where brisk cycles reach into the next swing; 97.3,
+    # 97.3 and 97.0 % at 0.
+    sideways_reach_s: float = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +374,13 @@ class Swing:
         Largest shock from just before the swing to just after it (a foot
         landing), m/s²: how far the specific force lies from its running
         median.
+    sideways_skew : float or None
+        Sum of the cubed angular rate of the thigh about the person's
+        forward axis over the swing and ``sideways_reach_s`` either side,
+        positive for turns that move the knee to the person's right,
+        deg³/s²; None without a gyroscope, or when no squat shows which way
+        the person faces. Cubing weighs the fast part of a to-and-fro turn
+        over the slow part: see :meth:`SwingDetector._sideways_skew`.
     """
 
     start_s: float
@@ -363,6 +393,7 @@ class Swing:
     rate_dps: float = 0.0
     lost: tuple[tuple[float, float], ...] = ()
     shock_ms2: float = 0.0
+    sideways_skew: float | None = None
 
 
 def _refractory_for(params: SwingParams, period_s: float | None) -> float:
@@ -774,6 +805,8 @@ class SwingDetector:
         self._speed = StreamingSOS.lowpass(p.speed_cutoff_hz, rate_hz, 1)
         self._mean = StreamingSOS(_ew_sos(p.mean_tau_s, rate_hz), 3)
         self._median = RunningMedian(p.shock_median_s, rate_hz, 3)
+        self._posture = ThighPosture(rate_hz, p.posture)
+        self._facing_sin = math.sin(math.radians(p.min_facing_squat_deg))
         self._keep = int(2.0 * p.max_period_s * rate_hz)
         self._reach = int(p.max_period_s * rate_hz)  # how far before its peak a swing's start is sought
         # The rate is taken from this long before the burst (the other half of the step cycle).
@@ -818,7 +851,9 @@ class SwingDetector:
     def _restart(self) -> None:
         for f in (self._gravity, self._gyro, self._speed, self._mean, self._median):
             f.reset()
-        self._hist = np.empty((0, 8))
+        self._posture.reset()
+        self._has_gyro = False
+        self._hist = np.empty((0, _COLUMNS))
         self._last_u: FloatArray | None = None
         self._candidate: int | None = None  # history index of the best burst peak not yet settled
         self._last_peak_s = -math.inf  # peak of the last burst settled, s
@@ -864,9 +899,12 @@ class SwingDetector:
         median, centre = self._median.push(acc)
         shock = np.zeros(len(t))
         shock[len(t) - len(median) :] = row_norms(centre - median)
-        self._hist = np.concatenate(
-            (self._hist, np.column_stack((t, smooth, area_sum, dev_deg, yaw_sum, rate2_sum, bridged_sum, shock)))
-        )
+        axis_code = self._posture.axis_codes(mean)
+        self._posture.observe(t, u)
+        self._has_gyro = gyro is not None
+        rate = np.zeros((len(t), 3)) if gyro is None else gyro
+        columns = (t, smooth, area_sum, dev_deg, yaw_sum, rate2_sum, bridged_sum, shock, axis_code, mean, rate)
+        self._hist = np.concatenate((self._hist, np.column_stack(columns)))
         # 3. candidate peaks: local maxima (the last sample waits for its successor).
         s = self._hist[:, _SIGNAL]
         idx = np.arange(max(base - 1, 1), len(s) - 1)
@@ -1040,8 +1078,41 @@ class SwingDetector:
             rate_dps=self._rms_rate_dps(h, lead, i1),
             lost=self._bridged_runs(h, floor, c),
             shock_ms2=self._landing_shock(h, swing_start_s, swing_end_s),
+            sideways_skew=self._sideways_skew(h, c, swing_start_s, swing_end_s, floor),
         )
         return self._bouts.add(swing)
+
+    def _sideways_skew(self, h: FloatArray, c: int, start_s: float, end_s: float, floor: int) -> float | None:
+        """``Swing.sideways_skew`` (deg³/s²) of the swing peaking at history index ``c``.
+
+        A squat inclines the thigh forward, so the slow gravity direction at
+        the peak, less its component along the standing posture (the thigh
+        axis when no standing was seen), points forward in the band's frame.
+        In a side step the free foot, and the knee with it, moves fast in the
+        travel direction; the thigh tilts back slowly as the pelvis travels
+        over the planted foot. The sum of the cubed rate about the forward
+        axis weighs the fast turn over the slow one, so its sign is the
+        travel direction whichever leg wears the band and whether it leads
+        or trails: the knee moves right when the thigh turns negatively
+        about the forward axis. History rows before ``floor`` are not read
+        (the history kept always covers it, so the result does not depend on
+        how the stream was cut).
+        """
+        if not self._has_gyro:
+            return None
+        code = float(h[c, _AXIS])
+        up = self._posture.standing(float(h[c, _T]), code)
+        if up is None:
+            up = axis_vector(code)
+        squat = h[c, _MEAN]
+        forward = squat - (squat @ up) * up
+        size = math.sqrt(float(forward @ forward))
+        if size < self._facing_sin * math.sqrt(float(squat @ squat)):
+            return None
+        reach = self.params.sideways_reach_s
+        i0, i1 = np.searchsorted(h[:, _T], (start_s - reach, end_s + reach), side="left")
+        knee_right = -(h[max(i0, floor) : i1 + 1, _GYRO] @ forward) / size
+        return float(np.sum(knee_right**3) / self.rate_hz)
 
     @staticmethod
     def _bridged_runs(h: FloatArray, i0: int, i1: int) -> tuple[tuple[float, float], ...]:

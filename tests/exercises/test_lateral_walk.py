@@ -38,18 +38,63 @@ def test_clean_set_is_counted_exactly_at_other_band_rates(seed: int, rate_hz: fl
     assert len(count(lateral(leg), rec.samples)) == rec.truth.count
 
 
-def test_direction_of_counted_steps_matches_truth() -> None:
+@pytest.mark.parametrize("has_gyro", [True, False])
+def test_direction_of_counted_steps_matches_truth(has_gyro: bool) -> None:
+    # With a gyroscope the direction comes from the thigh's fast turn about the forward axis,
+    # without one from the sense of its loop; both legs, both travel directions, random mounts.
     right = wrong = 0
+    travelled: set[str] = set()
     for seed, leg in ((0, "right"), (1, "left"), (2, "right"), (3, "left")):
-        rec = simulate(SimulationConfig(exercise="lateral-walk", reps=10, seed=seed, leg=leg,
+        rec = simulate(SimulationConfig(exercise="lateral-walk", reps=10, seed=seed, leg=leg, has_gyro=has_gyro,
                                         noise_scale=0, drop_rate=0))
         for rep in count(lateral(leg), rec.samples):
             truth = min(rec.truth.reps, key=lambda r: abs(r.start_s - rep.start_s))
             if abs(truth.start_s - rep.start_s) < 0.5:
+                travelled.add(str(truth.direction))
                 right += rep.direction == truth.direction
                 wrong += rep.direction != truth.direction
+    assert travelled == {"right", "left"}
     assert right >= 20 and wrong == 0
 
+
+def _side_steps_by_hand(travel: str, lift_while: str, rate_hz: float = 100.0) -> SampleBlock:
+    """Standing, a squat, then side-step cycles of the banded thigh, built by hand (not by the generator).
+
+    Band frame: +z up the thigh, +y forward, +x to the person's right. Each
+    1.2 s cycle moves the knee 15 deg towards ``travel`` in 0.35 s and back
+    over the rest; the hip flexes 5 deg more while the knee moves ``fast``
+    or ``slow`` (which sets the sense of the loop), and the foot lands
+    (a 40 ms shock of 6 m/s²) when the fast move ends.
+    """
+    t = np.arange(0.0, 16.0, 1 / rate_hz)
+    period, fast = 1.2, 0.35
+    walking = t >= 4.0
+    phase = np.where(walking, (t - 4.0) % period, 0.0)
+    out = 0.5 - 0.5 * np.cos(np.pi * np.clip(phase / fast, 0.0, 1.0))
+    back = 0.5 + 0.5 * np.cos(np.pi * np.clip((phase - fast) / (period - fast), 0.0, 1.0))
+    sign = 1.0 if travel == "right" else -1.0
+    knee_right = sign * np.radians(15.0) * np.where(phase < fast, out, back) * walking
+    moving = phase < fast if lift_while == "fast" else phase >= fast
+    span = (0.0, fast) if lift_while == "fast" else (fast, period)
+    lift = np.sin(np.pi * np.clip((phase - span[0]) / (span[1] - span[0]), 0.0, 1.0)) * moving * walking
+    flexion = np.radians(20.0) * np.clip(t - 2.0, 0.0, 1.0) + np.radians(5.0) * lift
+    # The knee moving forward inclines gravity towards +y, moving right towards +x.
+    up = np.column_stack((np.sin(knee_right) * np.cos(flexion), np.sin(flexion), np.cos(knee_right) * np.cos(flexion)))
+    acc = 9.81 * up
+    acc[walking & (phase >= fast) & (phase < fast + 0.04), 2] += 6.0
+    # Knee right is a negative turn about the forward axis (+y), knee forward a positive one about +x.
+    gyro = np.column_stack((np.gradient(flexion, t), -np.gradient(knee_right, t), np.zeros_like(t)))
+    return SampleBlock(t=t, acc=acc, gyro=np.degrees(gyro))
+
+
+@pytest.mark.parametrize("lift_while", ["fast", "slow"])
+@pytest.mark.parametrize("travel", ["right", "left"])
+def test_with_a_gyroscope_the_direction_is_where_the_knee_moves_fast(travel: str, lift_while: str) -> None:
+    # A side step's free leg moves fast in the travel direction and the thigh tilts back slowly as
+    # the pelvis follows, whichever way the loop turns.
+    counted = count(lateral(), _side_steps_by_hand(travel, lift_while))
+    assert len(counted) >= 6
+    assert {rep.direction for rep in counted} == {travel}
 
 def test_step_boundaries_are_within_a_tenth_of_a_second_of_the_thighs_swing() -> None:
     starts: list[float] = []
