@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable, Optional, TypeVar
@@ -17,6 +18,7 @@ from typing import Any, Callable, Optional, TypeVar
 import typer
 
 from sensor import __version__
+from sensor.__main__ import STOPPED_LINE
 from sensor.errors import RepbandError, StoppedError
 
 app = typer.Typer(
@@ -29,15 +31,13 @@ app = typer.Typer(
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: What a Ctrl-C that no command handles itself prints.
-_STOPPED_LINE = "repband: stopped (Ctrl-C)"
-
 
 def friendly_errors(func: F) -> F:
     """Turn Repband errors into one line on stderr and the error's exit code (a Ctrl-C stop is not called an error)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _take_over_ctrl_c()
         try:
             return func(*args, **kwargs)
         except RepbandError as exc:
@@ -45,10 +45,20 @@ def friendly_errors(func: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             # A Ctrl-C before a command installs its own handling (while it starts up).
-            typer.echo(_STOPPED_LINE, err=True)
+            typer.echo(STOPPED_LINE, err=True)
             raise typer.Exit(StoppedError.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _take_over_ctrl_c() -> None:
+    """From here a Ctrl-C raises KeyboardInterrupt, which the command turns into a clean stop.
+
+    Until now the entry point's start-up handler exited at once (see
+    :mod:`sensor.__main__`); a command may have files to close.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _error_line(exc: RepbandError) -> str:
@@ -428,7 +438,7 @@ def _run_app() -> int:
         return 1
     except KeyboardInterrupt:
         # Between Typer's own handling and the command's, e.g. right after the command returned.
-        typer.echo(_STOPPED_LINE, err=True)
+        typer.echo(STOPPED_LINE, err=True)
         return StoppedError.exit_code
     return code if isinstance(code, int) else 0
 
