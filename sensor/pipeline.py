@@ -224,6 +224,8 @@ class Pipeline:
         if isinstance(item, Event):
             self._note_event(item)
             return []
+        if self._has_gyro is None:
+            self._has_gyro = item.has_gyro  # the stream's columns, known before its first sample
         if len(item) == 0:
             return []
         self._note_samples(item)
@@ -417,8 +419,7 @@ class Pipeline:
             self._decode_errors += int(event.data.get("count", 1))
 
     def _note_samples(self, block: SampleBlock) -> None:
-        if self._has_gyro is None:
-            self._has_gyro = block.has_gyro
+        if math.isnan(self._first_s):
             self._first_s = block.start_s
         self._n_samples += len(block)
         self._acc_norm_sum += float(row_norms(block.acc).sum())
@@ -542,7 +543,8 @@ def iter_blocks(
     """Interleave a recording's samples (in blocks) and events in time order."""
     pending = sorted(events, key=lambda e: e.t)
     i = 0
-    for start in range(0, len(samples), block_size):
+    # One empty block for a recording without samples, which still tells its columns (gyro or not).
+    for start in range(0, max(len(samples), 1), block_size):
         block = samples[start : start + block_size]
         while i < len(pending) and pending[i].t <= block.end_s:
             yield pending[i]

@@ -97,6 +97,14 @@ def test_still_lying_counts_nothing_and_says_so() -> None:
     assert result.to_json_dict()["exercise"] == "clamshell"
 
 
+@pytest.mark.parametrize("has_gyro", [True, False])
+def test_a_recording_without_samples_still_says_whether_it_has_a_gyroscope(has_gyro: bool) -> None:
+    gyro = np.empty((0, 3)) if has_gyro else None
+    result = analyze_samples(SampleBlock(t=np.empty(0), acc=np.empty((0, 3)), gyro=gyro), PipelineConfig())
+    assert result.quality.has_gyro is has_gyro
+    assert result.count == 0 and "no samples" in result.quality.warnings
+
+
 def test_link_events_reach_the_quality_block(clean_set) -> None:
     events = [Event(5.0, "disconnected", {}), Event(6.0, "reconnected", {}), Event(7.0, "decode_error", {"count": 2})]
     result = analyze_samples(clean_set.samples, CLAMSHELL, events=events)
