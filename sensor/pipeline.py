@@ -207,7 +207,7 @@ class Pipeline:
         self._n_samples = 0
         self._first_s = np.nan
         self._last_s = np.nan
-        self._has_gyro: bool | None = None
+        self._has_gyro = False
         self._dt_hist: Histogram[float] = Histogram()
         self._steps_unbinned: list[FloatArray] = []  # input time steps (s) not yet in _dt_hist
         self._n_unbinned = 0
@@ -224,9 +224,9 @@ class Pipeline:
         if isinstance(item, Event):
             self._note_event(item)
             return []
-        if self._has_gyro is None:
-            self._has_gyro = item.has_gyro  # the stream's columns, known before its first sample
         if len(item) == 0:
+            if self._n_samples == 0:
+                self._has_gyro = item.has_gyro  # a stream without samples yet still tells its columns
             return []
         self._note_samples(item)
         events: list[Event] = []
@@ -419,7 +419,8 @@ class Pipeline:
             self._decode_errors += int(event.data.get("count", 1))
 
     def _note_samples(self, block: SampleBlock) -> None:
-        if math.isnan(self._first_s):
+        if self._n_samples == 0:
+            self._has_gyro = block.has_gyro
             self._first_s = block.start_s
         self._n_samples += len(block)
         self._acc_norm_sum += float(row_norms(block.acc).sum())
@@ -514,7 +515,7 @@ class Pipeline:
             duration_s=0.0 if self._n_samples == 0 else float(self._last_s - self._first_s),
             gaps=gaps,
             missing_s=missing_s,
-            has_gyro=bool(self._has_gyro),
+            has_gyro=self._has_gyro,
             warnings=tuple(warnings),
         )
 

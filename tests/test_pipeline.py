@@ -105,6 +105,14 @@ def test_a_recording_without_samples_still_says_whether_it_has_a_gyroscope(has_g
     assert result.count == 0 and "no samples" in result.quality.warnings
 
 
+def test_the_samples_decide_whether_there_is_a_gyroscope_not_an_empty_block_before_them(clean_set) -> None:
+    pipeline = Pipeline(CLAMSHELL)
+    pipeline.push(SampleBlock.empty(has_gyro=False))
+    pipeline.push(clean_set.samples)
+    pipeline.finish()
+    assert clean_set.samples.has_gyro and pipeline.result().quality.has_gyro
+
+
 def test_link_events_reach_the_quality_block(clean_set) -> None:
     events = [Event(5.0, "disconnected", {}), Event(6.0, "reconnected", {}), Event(7.0, "decode_error", {"count": 2})]
     result = analyze_samples(clean_set.samples, CLAMSHELL, events=events)
