@@ -131,6 +131,54 @@ def test_a_clamshell_whose_thigh_also_twists_is_still_a_clamshell() -> None:
     assert [j.exercise for j in judge_spans(twisted, spans)] == plain
 
 
+def _steady_swing(frequency_hz: float, missing: tuple[float, float] | None = None) -> SampleBlock:
+    """40 s at 100 Hz of gravity swinging 10 deg to either side at ``frequency_hz``, optionally with a hole (s)."""
+    t = np.arange(0.0, 40.0, 0.01)
+    if missing is not None:
+        t = t[(t < missing[0]) | (t >= missing[1])]
+    angle = np.radians(10.0) * np.sin(2.0 * np.pi * frequency_hz * t)
+    acc = 9.81 * np.column_stack((np.sin(angle), np.zeros_like(t), np.cos(angle)))
+    return SampleBlock(t, acc, None)
+
+
+@pytest.mark.parametrize("frequency_hz", [0.3, 1.0])
+def test_swing_pace_is_the_angular_frequency_of_a_steady_swing(frequency_hz: float) -> None:
+    # For a sinusoidal swing the RMS angular acceleration over the RMS rate is 2 pi f whatever the
+    # amplitude and whatever the gravity low-pass does to it.
+    recogniser = ExerciseRecogniser(GRID_HZ)
+    for grid in UniformResampler(GRID_HZ).push(_steady_swing(frequency_hz)):
+        recogniser.push(grid)
+    pace = recogniser.features(20.0, 30.0)["swing_pace_per_s"]
+    assert pace == pytest.approx(2.0 * np.pi * frequency_hz, rel=0.03)
+
+
+def test_swing_pace_is_not_disturbed_by_a_gap() -> None:
+    # After a gap the filters restart: the first step of the gravity direction is unknown and
+    # must not count as a sudden change of pace.
+    recogniser = ExerciseRecogniser(GRID_HZ)
+    for grid in UniformResampler(GRID_HZ).push(_steady_swing(0.3, missing=(24.6, 27.0))):
+        recogniser.push(grid)
+    pace = recogniser.features(20.0, 34.0)["swing_pace_per_s"]
+    assert pace == pytest.approx(2.0 * np.pi * 0.3, rel=0.03)
+
+
+@pytest.mark.parametrize("seed", [511, 512, 513])
+def test_a_clamshell_closed_hard_is_still_a_clamshell(seed: int) -> None:
+    # A knee dropped onto the other at each close jolts the band like a foot strike (real
+    # side-lying recordings show such shocks), but the thigh still opens and closes slowly: a
+    # walk's gravity direction changes pace several times faster.
+    rec = simulate(SimulationConfig(exercise="clamshell", reps=8, seed=seed, has_gyro=False, noise_scale=0.5))
+    samples = rec.samples
+    acc = samples.acc.copy()
+    for rep in rec.truth.reps:
+        after = samples.t >= rep.end_s
+        dt = samples.t[after] - rep.end_s
+        acc[after] += (30.0 * np.exp(-dt / 0.03) * np.sin(2.0 * np.pi * 15.0 * dt))[:, None] * np.array([0.6, 0.0, 0.8])
+    spans = [(a, b) for a, b, _ in banded_reps(rec.truth)]
+    judged = [j.exercise for j in judge_spans(SampleBlock(samples.t, acc, None), spans)]
+    assert judged == ["clamshell"] * len(spans)
+
+
 def test_memory_is_bounded_and_old_spans_are_forgotten() -> None:
     recogniser = ExerciseRecogniser(GRID_HZ, RecognitionParams(history_s=20.0))
     rec = simulate(SimulationConfig(exercise="lateral-walk", reps=20, seed=508, rate_hz=25.0))
