@@ -82,7 +82,7 @@ _HF2 = 14  # (high-passed |specific force|, m/s²)²
 _DD = slice(15, 24)  # outer product of the band-passed specific force (m/s²)²
 _WW = slice(24, 33)  # outer product of the angular rate (deg/s)²
 _NG = 33  # samples with a gyroscope reading
-_SWAY2 = 34  # (angular acceleration of the gravity direction, deg/s²)²
+_RATE_CHANGE2 = 34  # (angular acceleration of the gravity direction, deg/s²)²
 _WIDTH = 35
 
 _Stage = tuple[tuple[str, float, float, float], ...]
@@ -430,7 +430,7 @@ class ExerciseRecogniser:
             _planarity(tops[:, 0]),
             _planarity(tops[:, 1]),
             np.sqrt(np.maximum(np.trace(turn, axis1=1, axis2=2), 0.0)),
-            np.sqrt(total[:, _SWAY2] / np.maximum(total[:, _RATE2], 1e-12)),
+            np.sqrt(total[:, _RATE_CHANGE2] / np.maximum(total[:, _RATE2], 1e-12)),
         )).tolist()
         found = references_for(up, rows)
         with_reference = [j for j, reference in enumerate(found) if reference is not None]
@@ -566,7 +566,7 @@ class ExerciseRecogniser:
         # Summed as squares, with no square root per sample: the features are RMS values.
         to_rate = DEG_PER_RAD * self.rate_hz
         rows[:, _RATE2] = np.add.reduce(step * step, axis=1) * to_rate**2
-        rows[:, _SWAY2] = np.add.reduce(change * change, axis=1) * (to_rate * self.rate_hz) ** 2
+        rows[:, _RATE_CHANGE2] = np.add.reduce(change * change, axis=1) * (to_rate * self.rate_hz) ** 2
         rows[:, _HF2] = impact**2
         rows[:, _DD] = (motion[:, :, None] * motion[:, None, :]).reshape(-1, 9)
         if block.gyro is not None:
