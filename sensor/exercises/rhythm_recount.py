@@ -158,8 +158,15 @@ def rhythm_peaks(times_s: FloatArray, sizes: FloatArray, period_s: float, params
     flat_gap = period_s + scale * math.sqrt(params.pause_cost / params.rhythm_weight)
     running_best = np.empty(n)  # max of best[:i + 1]
     running_arg = np.empty(n, dtype=np.int64)  # its first index
+    min_gap = params.min_gap_fraction * period_s
     for j in range(n):
-        last = int(np.searchsorted(times_s, times_s[j] - params.min_gap_fraction * period_s, side="right"))
+        last = int(np.searchsorted(times_s, times_s[j] - min_gap, side="right"))
+        # The gap is defined as a difference of times; the subtraction above can round the other
+        # way by an ulp (a peak at 1e-300 s and one at 0.6 s are 0.6 s apart, yet 0.6 - 0.6 < 1e-300).
+        while last < j and times_s[j] - times_s[last] >= min_gap:
+            last += 1
+        while last > 0 and times_s[j] - times_s[last - 1] < min_gap:
+            last -= 1
         if last > 0:
             first = min(int(np.searchsorted(times_s, times_s[j] - flat_gap, side="left")), last)
             gaps = times_s[j] - times_s[first:last]

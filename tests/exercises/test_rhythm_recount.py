@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sensor.exercises.base import Rep
@@ -58,6 +58,8 @@ def _score(times: np.ndarray, sizes: np.ndarray, chosen: tuple[int, ...]) -> flo
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.floats(0.0, 12.0), st.floats(20.0, 2000.0)), min_size=1, max_size=9))
+# The least gap apart as a difference of times (0.6 - 5e-324 rounds to 0.6), though 0.6 - 0.6 < 5e-324.
+@example([(0.6, 402.0), (5e-324, 402.0)])
 def test_the_picks_score_as_well_as_the_best_of_every_subset(peaks: list[tuple[float, float]]) -> None:
     peaks.sort()
     times, sizes = np.array([t for t, _ in peaks]), np.array([s for _, s in peaks])
