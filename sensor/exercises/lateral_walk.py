@@ -37,7 +37,7 @@ some people are consistently reversed and others at chance. Treat
 Counting. Once a set is over, :meth:`LateralWalkCounter.revise` recounts it
 by its rhythm (:mod:`sensor.exercises.rhythm_recount`), adding the weak
 steps the live count missed. On the accuracy benchmark
-(``benchmarks/RESULTS.md``) 74.5 % of synthetic sets are then counted
+(``benchmarks/RESULTS.md``) 75.0 % of synthetic sets are then counted
 exactly and 92.6 % within one (81.0 % and all on an independent simulator).
 Misses: people whose loop is small (trailing steps of some people sweep a
 loop a tenth the size of leading ones) or splits into two bursts of a size,

@@ -212,9 +212,9 @@ class RhythmRecount:
     def revise(self, reps: tuple[Rep, ...], now_s: float) -> tuple[Rep, ...]:
         """The set's steps recounted by its rhythm (``reps`` unchanged when it cannot be judged).
 
-        The set is recounted run by run: a pause longer than ``max_period_s``
-        between two counted steps is left as it is (a set may hold fidgeting
-        there). Counted steps whose burst is picked keep their boundaries; a
+        The set is recounted run by run: a pause between two counted steps
+        longer than ``pause_periods`` of the set's period, or than
+        ``max_period_s``, is left as it is (a set may hold fidgeting there). Counted steps whose burst is picked keep their boundaries; a
         picked burst with no counted step becomes a step shaped like the run's
         others (their median start and end about their burst, s), going the
         way of the nearest counted step, reported at ``now_s`` (s); counted
